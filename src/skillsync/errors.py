@@ -1,0 +1,76 @@
+"""Exceptions and the exit codes they map to (DESIGN.md, "Exit codes").
+
+Library code raises these; only `skillsync.cli.run` turns them into exit codes.
+"""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_HALTED = 3
+EXIT_INTERNAL = 70
+EXIT_INTERRUPTED = 130
+
+EXIT_CODES_HELP = """\
+exit codes:
+  0    success (including "nothing to do")
+  1    at least one target or check failed
+  2    usage or configuration error
+  3    halted by release policy (e.g. semver-major without opt-in)
+  70   unexpected internal error (traceback in the run log)
+  130  interrupted"""
+
+
+class SkillsyncError(Exception):
+    """An expected failure: one line for the user, a documented exit code."""
+
+    exit_code = EXIT_FAILED
+
+    def __init__(self, message: str, *, where: str | None = None) -> None:
+        self.message = message
+        self.where = where
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+class UsageError(SkillsyncError):
+    exit_code = EXIT_USAGE
+
+
+class ConfigError(SkillsyncError):
+    """A target file, source config or option is wrong (file and line in `where`)."""
+
+    exit_code = EXIT_USAGE
+
+
+class SourceError(SkillsyncError):
+    """The skills source cannot be read: not a repository, unknown ref, unreachable."""
+
+    exit_code = EXIT_USAGE
+
+
+class TargetError(SkillsyncError):
+    """One target failed; the run goes on with the others."""
+
+    exit_code = EXIT_FAILED
+
+
+class PolicyHalt(SkillsyncError):
+    exit_code = EXIT_HALTED
+
+
+class GitError(SkillsyncError):
+    """A git command failed. The message names the command, its code and stderr."""
+
+    exit_code = EXIT_FAILED
+
+    def __init__(self, args: list[str], returncode: int, stderr: str) -> None:
+        from skillsync.secrets import redact
+
+        self.args_list = args
+        self.returncode = returncode
+        self.stderr = redact(stderr.strip())
+        cmd = " ".join(redact(a) for a in args)
+        last = self.stderr.splitlines()[-3:] if self.stderr else []
+        detail = " | ".join(line.strip() for line in last)
+        super().__init__(f"git {cmd} exited {returncode}" + (f": {detail}" if detail else ""))

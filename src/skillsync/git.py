@@ -1,0 +1,158 @@
+"""The one place skillsync runs git.
+
+Every call takes an argument list (never a shell string), runs with a cleaned
+environment (inherited GIT_DIR/GIT_WORK_TREE/... would point git at the wrong
+repository, as pre-commit learned), has a timeout, and raises `GitError`
+naming the command, its exit code and stderr. Credentials reach git only
+through `auth_env` (GIT_CONFIG_* environment variables), never argv or URLs.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+import subprocess
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from skillsync.errors import GitError, SkillsyncError
+
+# Variables that change how git reaches remotes or who commits, which a caller
+# may legitimately set; every other GIT_* variable is dropped.
+_KEEP = {
+    "GIT_EXEC_PATH",
+    "GIT_SSH",
+    "GIT_SSH_COMMAND",
+    "GIT_SSL_CAINFO",
+    "GIT_SSL_NO_VERIFY",
+    "GIT_ASKPASS",
+    "GIT_HTTP_PROXY_AUTHMETHOD",
+    "GIT_ALLOW_PROTOCOL",
+    "GIT_AUTHOR_NAME",
+    "GIT_AUTHOR_EMAIL",
+    "GIT_AUTHOR_DATE",
+    "GIT_COMMITTER_NAME",
+    "GIT_COMMITTER_EMAIL",
+    "GIT_COMMITTER_DATE",
+    "GIT_TRACE",
+    "GIT_TRACE_PACKET",
+    "GIT_CONFIG_NOSYSTEM",
+    "GIT_CONFIG_GLOBAL",
+}
+
+DEFAULT_TIMEOUT = float(os.environ.get("SKILLSYNC_GIT_TIMEOUT", "300"))
+
+# Identity used for sync commits unless GIT_AUTHOR_*/GIT_COMMITTER_* say otherwise.
+IDENTITY = ("-c", "user.name=skillsync", "-c", "user.email=skillsync@users.noreply.github.com")
+
+# A hung transfer must not hang the run (RELIABILITY.md 20).
+_NET_OPTS = ("-c", "http.lowSpeedLimit=1000", "-c", "http.lowSpeedTime=30")
+
+SHA_RE = re.compile(r"^[0-9a-f]{40}$")
+
+
+def clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("GIT_") or k in _KEEP
+    }
+    env["GIT_TERMINAL_PROMPT"] = "0"
+    env.setdefault("LC_ALL", "C")
+    if extra:
+        env.update(extra)
+    return env
+
+
+def auth_env(token: str | None, *, base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """GIT_CONFIG_* variables that send `token` as an HTTP Authorization header.
+
+    The header lives only in this process's children's environment: not in
+    argv (visible in `ps`), not in the remote URL, not in .git/config.
+    """
+    env: dict[str, str] = dict(base or {})
+    if not token:
+        return env
+    basic = base64.b64encode(f"x-access-token:{token}".encode()).decode()
+    from skillsync.secrets import register
+
+    register(basic)
+    count = int(env.get("GIT_CONFIG_COUNT", "0"))
+    env[f"GIT_CONFIG_KEY_{count}"] = "http.extraHeader"
+    env[f"GIT_CONFIG_VALUE_{count}"] = f"Authorization: Basic {basic}"
+    env["GIT_CONFIG_COUNT"] = str(count + 1)
+    return env
+
+
+def run(
+    args: Sequence[str],
+    cwd: str | os.PathLike[str] | None = None,
+    *,
+    env: Mapping[str, str] | None = None,
+    input: bytes | None = None,
+    check: bool = True,
+    timeout: float | None = None,
+) -> subprocess.CompletedProcess[bytes]:
+    """Run `git ARGS` and return the completed process (stdout/stderr as bytes)."""
+    argv = ["git", *_NET_OPTS, *args]
+    try:
+        proc = subprocess.run(
+            argv,
+            cwd=cwd,
+            env=clean_env(env),
+            input=input,
+            capture_output=True,
+            timeout=timeout or DEFAULT_TIMEOUT,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise GitError(list(args), -1, f"timed out after {exc.timeout:.0f}s") from None
+    except FileNotFoundError:
+        raise SkillsyncError("git is not installed or not on PATH") from None
+    if check and proc.returncode != 0:
+        raise GitError(list(args), proc.returncode, proc.stderr.decode("utf-8", "replace"))
+    return proc
+
+
+def out(args: Sequence[str], cwd: str | os.PathLike[str] | None = None, **kw: object) -> str:
+    """Run git and return stdout as stripped text."""
+    proc = run(args, cwd, **kw)  # type: ignore[arg-type]
+    return proc.stdout.decode("utf-8", "replace").strip()
+
+
+def is_local(url: str) -> bool:
+    """True for a filesystem path (not file:// — that goes through a transport)."""
+    return "://" not in url and not re.match(r"^[\w.-]+@[\w.-]+:", url)
+
+
+def resolve_local(url: str, relative_to: Path | None = None) -> str:
+    """Make a local repository path absolute; leave URLs alone."""
+    if not is_local(url):
+        return url
+    p = Path(url).expanduser()
+    if not p.is_absolute() and relative_to is not None:
+        p = relative_to / p
+    return str(p.resolve())
+
+
+def ls_remote(
+    url: str, patterns: Sequence[str] = (), *, env: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """Map ref name -> sha for the refs of `url` matching `patterns` (peeled tags included)."""
+    text = out(["ls-remote", "--", url, *patterns], env=env)
+    refs: dict[str, str] = {}
+    for line in text.splitlines():
+        sha, _, name = line.partition("\t")
+        if name:
+            refs[name] = sha
+    return refs
+
+
+def init_bare(path: Path) -> None:
+    run(["init", "--bare", "-q", "-b", "main", str(path)])
+
+
+def has_commit(git_dir: str | os.PathLike[str], sha: str) -> bool:
+    proc = run(["cat-file", "-e", f"{sha}^{{commit}}"], git_dir, check=False)
+    return proc.returncode == 0

@@ -1,0 +1,79 @@
+"""Values that flow between steps: targets as loaded from targets/*.yaml.
+
+`skillsync.targets` loads and validates the files; everything else uses these
+frozen values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+MECHANISMS = ("pull-request", "push", "submodule", "webhook")
+RISKS = ("low", "medium", "high")  # low goes first (canary)
+CHANNELS = ("stable", "prerelease")
+
+
+@dataclass(frozen=True)
+class Auth:
+    method: str = "none"       # none | token | hmac
+    env: str | None = None     # NAME of the environment variable holding the secret
+
+
+@dataclass(frozen=True)
+class Notify:
+    github_issue: bool = True
+    slack: bool = False
+    email: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Submodule:
+    path: str                  # path of the submodule inside the target repo
+    via: str = "push"          # push | pull-request: how the pointer commit lands
+
+
+@dataclass(frozen=True)
+class Forge:
+    """Where the pull request is opened (GitHub or GitHub Enterprise)."""
+
+    api_url: str = "https://api.github.com"
+    repository: str = ""       # owner/name
+
+
+@dataclass(frozen=True)
+class Target:
+    id: str
+    mechanism: str
+    source_file: Path
+    repo: str | None = None            # absolute local path or URL (None for webhook)
+    branch: str = "main"
+    skills: tuple[str, ...] = ("*",)   # names or fnmatch globs
+    # adapter id -> directory (relative to repo root) where that adapter's files land,
+    # as <dir>/<skill-name>/<file name>. A plain list in YAML maps each id to
+    # <dest>/<skill>/adapters/<id>/ (the "" value).
+    adapters: tuple[tuple[str, str], ...] = ()
+    dest: str = ".agents/skills"
+    risk: str = "low"
+    channel: str = "stable"
+    accept_major: bool = False
+    auth: Auth = field(default_factory=Auth)
+    notify: Notify = field(default_factory=Notify)
+    owner: str = ""
+    escalation: str = ""
+    enabled: bool = True
+    labels: tuple[str, ...] = ()
+    url: str | None = None             # webhook endpoint
+    submodule: Submodule | None = None
+    forge: Forge | None = None         # pull-request targets (and submodule via pull-request)
+    extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def risk_rank(self) -> int:
+        return RISKS.index(self.risk)
+
+    @property
+    def lock_path(self) -> str:
+        """Downstream lock file, inside the repository."""
+        return f"{self.dest}/.skillsync-lock.json"

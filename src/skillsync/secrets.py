@@ -1,0 +1,50 @@
+"""Process-wide secret registry: every value read from a secret variable is
+registered here, and every string leaving the process (log lines, errors,
+summaries, notifications) passes through `redact` (RELIABILITY.md 15-16)."""
+
+from __future__ import annotations
+
+import os
+import threading
+
+_lock = threading.Lock()
+_secrets: set[str] = set()
+MASK = "***"
+
+
+def register(value: str) -> str:
+    """Remember `value` as secret (ignored when too short to be meaningful)."""
+    if value and len(value) >= 4:
+        with _lock:
+            _secrets.add(value)
+    return value
+
+
+def from_env(name: str) -> str | None:
+    """Read a secret from the environment and register it; None when unset or empty."""
+    value = os.environ.get(name)
+    if not value:
+        return None
+    return register(value)
+
+
+def redact(text: str) -> str:
+    if not text:
+        return text
+    with _lock:
+        values = sorted(_secrets, key=len, reverse=True)
+    for value in values:
+        if value in text:
+            text = text.replace(value, MASK)
+    return text
+
+
+def redact_obj(obj: object) -> object:
+    """Redact every string inside a JSON-like structure."""
+    if isinstance(obj, str):
+        return redact(obj)
+    if isinstance(obj, dict):
+        return {redact(str(k)): redact_obj(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [redact_obj(v) for v in obj]
+    return obj
