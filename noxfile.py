@@ -1,0 +1,42 @@
+"""skillsync's checklist: `nox -l` lists the sessions, `nox -s NAME` runs one.
+
+CI runs exactly these sessions, so a green laptop means a green CI.
+"""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.sessions = ["lint", "validate", "tests"]
+nox.options.reuse_existing_virtualenvs = True
+
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Run the test suite (real git repositories and loopback servers)."""
+    session.install("-e", ".[test]")
+    session.run("pytest", *(session.posargs or ["-q"]))
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff, mypy (strict) and the workflow linters."""
+    session.install("-e", ".[lint]")
+    session.run("ruff", "check", "src", "tests", "noxfile.py", "tasks.py")
+    session.run("mypy")
+
+
+@nox.session
+def validate(session: nox.Session) -> None:
+    """Validate the example release and the target files; fail on a stale inventory."""
+    session.install("-e", ".")
+    session.run("python", "-m", "skillsync.commands.demo", "--validate-only")
+    session.run("python", "scripts/inventory", "--check")
+
+
+@nox.session
+def demo(session: nox.Session) -> None:
+    """Run the whole pipeline on the bundled demo fleet (local repos, loopback servers)."""
+    session.install("-e", ".")
+    session.run("python", "-m", "skillsync.commands.demo", *session.posargs)

@@ -1,0 +1,46 @@
+"""Pieces several commands share: loading the manifest and targets, run dirs."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from skillsync import cli
+from skillsync.errors import UsageError
+
+
+def load_manifest(arg: str) -> dict[str, Any]:
+    data = cli.read_json(arg, "manifest")
+    if not isinstance(data, dict) or data.get("schema") != "skillsync.manifest/v1":
+        src = "stdin" if arg == "-" else arg
+        raise UsageError(f"{src}: not a skillsync manifest (expected schema skillsync.manifest/v1)")
+    return data
+
+
+def load_targets(args: argparse.Namespace) -> list[Any]:
+    from skillsync.targets import load_targets as _load
+
+    return _load(Path(args.targets))
+
+
+def add_sync_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--dry-run", action="store_true",
+                   help="plan and log only: no push, no API write, no file changed in any target")
+    p.add_argument("--allow-major", action="store_true",
+                   help="let a semver-major release through to targets that did not opt in")
+    p.add_argument("--overwrite-drift", action="store_true",
+                   help="overwrite synced files edited downstream (and take over unowned files)")
+    p.add_argument("--source", metavar="PATH_OR_URL",
+                   help="read source files from here (default: the manifest's source.repo)")
+    p.add_argument("--no-verify", action="store_true",
+                   help="skip reading each target back after its sync")
+
+
+def options(args: argparse.Namespace, **kw: Any) -> Any:
+    from skillsync.sync import DEFAULT_JOBS, Options
+
+    return Options(dry_run=args.dry_run, allow_major=args.allow_major,
+                   overwrite=args.overwrite_drift, source=args.source,
+                   verify=not args.no_verify, jobs=getattr(args, "jobs", DEFAULT_JOBS) or
+                   DEFAULT_JOBS, **kw)

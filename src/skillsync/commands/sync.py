@@ -1,0 +1,80 @@
+"""sync: build (or read) the manifest, route, and sync every routed target in waves."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+
+from skillsync import cli
+from skillsync.commands._common import add_sync_options, load_manifest, load_targets, options
+
+EPILOG = """\
+output: the run summary as JSON (also RUN_DIR/summary.json and summary.md).
+
+examples:
+  scripts/sync --source ../skills --ref v2.3.0 --dry-run
+  scripts/sync --manifest manifest.json --only canary-docs
+  scripts/sync --rerun-failed RUN     (only the targets that failed or were not attempted)"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = cli.parser("sync", __doc__ or "", EPILOG)
+    src = p.add_mutually_exclusive_group()
+    src.add_argument("--manifest", metavar="FILE", help="manifest JSON, or - for stdin")
+    src.add_argument("--ref", help="release tag to build the manifest from (with --source)")
+    src.add_argument("--rerun-failed", metavar="RUN",
+                     help="re-sync only the failed / not-attempted targets of RUN, same commit")
+    p.add_argument("--only", nargs="+", metavar="ID", help="only these target ids (globs allowed)")
+    p.add_argument("--jobs", type=int, default=None, metavar="N",
+                   help="targets synced at once within a wave (default 4)")
+    cli.add_targets(p)
+    cli.add_run_dir(p)
+    add_sync_options(p)
+    cli.add_output(p)
+    return p
+
+
+def _body(args: argparse.Namespace) -> int:
+    from skillsync import report
+    from skillsync.errors import UsageError
+    from skillsync.fsutil import read_json
+    from skillsync.runlog import find_run, run_dir_for
+    from skillsync.sync import exit_code, run_sync
+
+    only = args.only
+    if args.rerun_failed:
+        prev = find_run(args.rerun_failed)
+        manifest = read_json(prev.manifest_path)
+        summary = report.summarize(prev)
+        only = [t["id"] for t in summary["targets"] if t["status"] in ("failed", "not-attempted")]
+        if not only:
+            cli.say(f"run {prev.run_id}: no failed or not-attempted targets; nothing to do")
+            cli.emit_json(summary, args.output)
+            return 0
+    elif args.manifest:
+        manifest = load_manifest(args.manifest)
+    elif args.ref:
+        if not args.source:
+            raise UsageError("--ref needs --source")
+        from skillsync.manifest import build_manifest
+        from skillsync.policy import parse_release
+
+        parse_release(args.ref)  # refuse hostile tag text before git sees it
+        manifest = build_manifest(args.source, args.ref)
+    else:
+        raise UsageError("give --manifest FILE, --ref TAG (with --source) or --rerun-failed RUN")
+    targets = load_targets(args)
+    run = run_dir_for(args.run_dir)
+    args._run_dir = str(run.path)
+    cli.say(f"run {run.run_id}: {manifest['source']['ref']} ({manifest['source']['commit'][:12]})"
+            + (" — dry run" if args.dry_run else "") + f"  [{run.path}]")
+    results = run_sync(manifest, targets, run, options(args), only=only)
+    summary = report.write_summary(run)
+    for t in summary["targets"]:
+        cli.say(f"  {t['status']:13} {t['id']:22} {t['error'] or t['message']}")
+    cli.emit_json(summary, args.output)
+    return exit_code(results)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return cli.main_wrapper(_parser, _body, argv)

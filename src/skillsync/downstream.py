@@ -1,0 +1,269 @@
+"""Reading and writing one downstream git repository cheaply.
+
+A target is opened as a temporary bare repository with a shallow, blob-less
+clone of the branches we care about. Its object store borrows the source
+repository's objects through `objects/info/alternates`, so new commits are
+built with plumbing (read-tree / update-index / write-tree / commit-tree)
+without checking anything out or copying a single blob: the push sends
+exactly the objects the downstream lacks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from skillsync import git
+from skillsync.errors import TargetError
+from skillsync.lock import Lock, LockError, parse_lock
+
+# upload-pack runs as our child for local and file:// remotes; these let it
+# serve blob-less and single-commit fetches the way hosted forges do.
+SERVE_ENV = {
+    "GIT_CONFIG_COUNT": "2",
+    "GIT_CONFIG_KEY_0": "uploadpack.allowFilter",
+    "GIT_CONFIG_VALUE_0": "true",
+    "GIT_CONFIG_KEY_1": "uploadpack.allowAnySHA1InWant",
+    "GIT_CONFIG_VALUE_1": "true",
+}
+
+
+def transport_url(url: str) -> str:
+    """Local paths go through file:// so shallow and filtered fetches work as on a forge."""
+    if git.is_local(url):
+        return Path(url).resolve().as_uri()
+    return url
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("SKILLSYNC_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "skillsync"
+    )
+    return Path(base)
+
+
+@dataclass
+class Counters:
+    """What a sync cost, for the log and the benchmarks."""
+
+    ls_remote: int = 0
+    clones: int = 0
+    fetches: int = 0
+    pushes: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return dict(vars(self))
+
+
+@dataclass
+class TargetRepo:
+    url: str
+    env: dict[str, str]
+    source_git_dir: Path | None = None
+    counters: Counters = field(default_factory=Counters)
+    git_dir: Path | None = None
+    _tmp: tempfile.TemporaryDirectory[str] | None = None
+
+    # -- remote refs -------------------------------------------------------------
+    def heads(self, branches: Sequence[str]) -> dict[str, str]:
+        """branch -> sha for the branches that exist on the remote."""
+        self.counters.ls_remote += 1
+        refs = git.ls_remote(
+            transport_url(self.url), [f"refs/heads/{b}" for b in branches], env=self._env()
+        )
+        return {
+            name.removeprefix("refs/heads/"): sha
+            for name, sha in refs.items()
+            if name.removeprefix("refs/heads/") in branches
+        }
+
+    def _env(self) -> dict[str, str]:
+        env = dict(SERVE_ENV)
+        # auth_env appends after our GIT_CONFIG_* entries
+        token_env = {k: v for k, v in self.env.items() if not k.startswith("GIT_CONFIG_")}
+        env.update(token_env)
+        n = int(env["GIT_CONFIG_COUNT"])
+        i = 0
+        while f"GIT_CONFIG_KEY_{i}" in self.env:
+            env[f"GIT_CONFIG_KEY_{n}"] = self.env[f"GIT_CONFIG_KEY_{i}"]
+            env[f"GIT_CONFIG_VALUE_{n}"] = self.env[f"GIT_CONFIG_VALUE_{i}"]
+            n += 1
+            i += 1
+        env["GIT_CONFIG_COUNT"] = str(n)
+        return env
+
+    # -- local scratch repository -------------------------------------------------
+    def open(self, branches: Sequence[str]) -> Path:
+        """Shallow, blob-less copy of `branches` (those that exist) in a temp dir."""
+        if self.git_dir is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="skillsync-target-")
+            self.git_dir = Path(self._tmp.name) / "repo.git"
+            git.run(["init", "--bare", "-q", str(self.git_dir)])
+            self._git(["remote", "add", "origin", transport_url(self.url)])
+            self._git(["config", "remote.origin.promisor", "true"])
+            self._git(["config", "remote.origin.partialclonefilter", "blob:none"])
+            self._git(["config", "core.repositoryformatversion", "1"])
+            self._git(["config", "extensions.partialclone", "origin"])
+            if self.source_git_dir is not None:
+                alt = self.git_dir / "objects" / "info" / "alternates"
+                alt.write_text(str(Path(self.source_git_dir).resolve() / "objects") + "\n")
+        if branches:
+            self.counters.fetches += 1
+            specs = [f"+refs/heads/{b}:refs/remotes/origin/{b}" for b in branches]
+            self._git(["fetch", "-q", "--depth=1", "--filter=blob:none", "--no-tags",
+                       "origin", *specs])
+        return self.git_dir
+
+    def _git(self, args: Sequence[str], **kw: Any) -> Any:
+        assert self.git_dir is not None
+        return git.run(["--git-dir", str(self.git_dir), *args], env=self._env(), **kw)
+
+    def out(self, args: Sequence[str], **kw: Any) -> str:
+        return str(self._git(args, **kw).stdout.decode("utf-8", "replace").strip())
+
+    def close(self) -> None:
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
+            self.git_dir = None
+
+    def __enter__(self) -> TargetRepo:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- reading ------------------------------------------------------------------
+    def tree(self, commit: str, prefixes: Iterable[str]) -> dict[str, tuple[str, str]]:
+        """path -> (mode, blob) for every entry under `prefixes` at `commit`."""
+        pfx = sorted({p.rstrip("/") for p in prefixes if p})
+        if not pfx:
+            return {}
+        raw = self._git(["ls-tree", "-r", "-z", "--full-tree", commit, "--", *pfx]).stdout
+        entries: dict[str, tuple[str, str]] = {}
+        for rec in raw.decode("utf-8", "surrogateescape").split("\0"):
+            if not rec:
+                continue
+            meta, _, path = rec.partition("\t")
+            mode, _type, sha = meta.split()
+            entries[path] = (mode, sha)
+        return entries
+
+    def blob(self, commit: str, path: str) -> bytes | None:
+        proc = self._git(["cat-file", "blob", f"{commit}:{path}"], check=False)
+        if proc.returncode != 0:
+            return None
+        return bytes(proc.stdout)
+
+    def read_lock(self, commit: str, path: str) -> Lock | None:
+        raw = self.blob(commit, path)
+        try:
+            return parse_lock(raw)
+        except LockError as exc:
+            raise TargetError(f"{path}: {exc}") from None
+
+    # -- writing ------------------------------------------------------------------
+    def hash_object(self, data: bytes) -> str:
+        return self.out(["hash-object", "-w", "--stdin"], input=data)
+
+    def build_commit(
+        self,
+        parent: str | None,
+        changes: Mapping[str, tuple[str, str] | None],
+        message: str,
+    ) -> str:
+        """A commit on `parent` with `changes` (path -> (mode, blob), or None to
+        delete); returns `parent` itself when the tree would not change."""
+        assert self.git_dir is not None
+        index = self.git_dir / "skillsync.index"
+        env = {**self._env(), "GIT_INDEX_FILE": str(index)}
+        gd = ["--git-dir", str(self.git_dir)]
+        lines = [
+            f"0 {'0' * 40}\t{path}" if entry is None else f"{entry[0]} {entry[1]}\t{path}"
+            for path, entry in sorted(changes.items())
+        ]
+        try:
+            if parent:
+                git.run([*gd, "read-tree", parent], env=env)
+            git.run([*gd, "update-index", "--add", "--remove", "--index-info"], env=env,
+                    input=("\n".join(lines) + "\n").encode())
+            tree = git.run([*gd, "write-tree"], env=env).stdout.decode().strip()
+        finally:
+            index.unlink(missing_ok=True)
+        if parent and self.out(["rev-parse", f"{parent}^{{tree}}"]) == tree:
+            return parent
+        args = [*git.IDENTITY, *gd, "commit-tree", tree, "-F", "-"]
+        if parent:
+            args += ["-p", parent]
+        return git.run(args, env=self._env(), input=message.encode()).stdout.decode().strip()
+
+    def push(self, refspecs: Sequence[str], *, leases: Sequence[str] = ()) -> None:
+        """Push atomically (all refs or none); `leases` are --force-with-lease=ref:expect."""
+        self.counters.pushes += 1
+        args = ["push", "--atomic", "--porcelain",
+                *[f"--force-with-lease={lease}" for lease in leases], "origin", *refspecs]
+        proc = self._git(args, check=False)
+        if proc.returncode != 0:
+            raise TargetError(push_failure(proc.stdout.decode("utf-8", "replace"),
+                                           proc.stderr.decode("utf-8", "replace")))
+
+    def trailers(self, commit: str) -> dict[str, str]:
+        text = self.out(["log", "-1", "--format=%(trailers:only,unfold)", commit])
+        out: dict[str, str] = {}
+        for line in text.splitlines():
+            key, _, value = line.partition(":")
+            if value:
+                out[key.strip()] = value.strip()
+        return out
+
+
+def push_failure(stdout: str, stderr: str) -> str:
+    """One line that says why the server refused a push (porcelain status + remote text)."""
+    from skillsync.secrets import redact
+
+    status = [ln.split("\t")[-1].strip() for ln in stdout.splitlines() if ln.startswith("!")]
+    remote = [ln.removeprefix("remote:").strip() for ln in stderr.splitlines()
+              if ln.startswith("remote:") and ln.removeprefix("remote:").strip()]
+    errors = [ln.strip() for ln in stderr.splitlines() if ln.startswith(("error:", "fatal:"))]
+    detail = "; ".join([*status, *remote[-3:]] or errors[-2:] or ["no reason given"])
+    text = stdout + stderr
+    if "non-fast-forward" in text or "fetch first" in text:
+        msg = f"push refused: the branch moved on (non-fast-forward); never forced ({detail})"
+    elif "stale info" in text:
+        msg = f"push refused: the branch changed since we read it (lease) ({detail})"
+    else:
+        msg = f"push rejected: {detail}"
+    return redact(msg)
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def read_cache(key: str) -> dict[str, Any] | None:
+    p = cache_dir() / "targets" / f"{hashlib.sha256(key.encode()).hexdigest()[:32]}.json"
+    try:
+        return dict(json.loads(p.read_text()))
+    except (OSError, ValueError):
+        return None
+
+
+def write_cache(key: str, data: dict[str, Any]) -> None:
+    from skillsync.fsutil import write_json
+
+    p = cache_dir() / "targets" / f"{hashlib.sha256(key.encode()).hexdigest()[:32]}.json"
+    try:
+        write_json(p, data)
+    except OSError:
+        pass  # a cache that cannot be written only costs a fetch next time
+
+
+def rmtree(path: Path) -> None:
+    shutil.rmtree(path, ignore_errors=True)

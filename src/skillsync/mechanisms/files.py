@@ -1,0 +1,145 @@
+"""Shared part of the push and pull-request mechanisms: vendored files under `dest`."""
+
+from __future__ import annotations
+
+import posixpath
+from typing import Any
+
+from skillsync import git
+from skillsync.downstream import TargetRepo, read_cache, write_cache
+from skillsync.mechanisms.base import Context, Mechanism, Result, commit_message
+from skillsync.plan import Plan, desired_files, file_plan, new_lock
+
+
+def sync_branch(version: str) -> str:
+    return f"skillsync/{version}"
+
+
+def _prefixes(paths: list[str]) -> list[str]:
+    dirs = sorted({posixpath.dirname(p) or p for p in paths})
+    out: list[str] = []
+    for d in dirs:
+        if not any(d == o or d.startswith(o + "/") for o in out):
+            out.append(d)
+    return out
+
+
+class FileSync(Mechanism):
+    """Plan and build the sync commit; subclasses decide where it goes."""
+
+    uses_work_branch = False
+
+    def __init__(self) -> None:
+        self.repo: TargetRepo | None = None
+
+    def close(self) -> None:
+        if self.repo is not None:
+            self.repo.close()
+
+    def _cache_key(self, ctx: Context) -> str:
+        t = ctx.target
+        return f"{t.repo}\0{t.branch}\0{t.dest}\0{t.mechanism}"
+
+    def work_branch(self, ctx: Context) -> str | None:
+        return sync_branch(ctx.version) if self.uses_work_branch else None
+
+    def plan(self, ctx: Context) -> Plan:
+        t = ctx.target
+        assert t.repo is not None
+        digest = ctx.manifest["digest"]
+        self.repo = TargetRepo(t.repo, ctx.git_env, ctx.source_git_dir)
+        work = self.work_branch(ctx)
+        heads = self.repo.heads([t.branch] + ([work] if work else []))
+        head = heads.get(t.branch)
+        cached = read_cache(self._cache_key(ctx))
+        # No-op before any heavy work: the branch head is the commit our last
+        # sync of this very release produced (or found already up to date).
+        if head and cached and cached.get("head") == head and cached.get("digest") == digest \
+                and (not work or cached.get("work_head") == heads.get(work)) \
+                and cached.get("complete"):
+            plan = Plan(t.id, t.mechanism, "no-op",
+                        f"already at {ctx.version} (branch head {head[:12]} unchanged)",
+                        ctx.version, ctx.manifest["source"]["commit"], t.branch, head,
+                        work_branch=work, previous_version=ctx.version)
+            plan.data["cached"] = True
+            return plan
+        fetch = [b for b in (t.branch, work) if b and b in heads]
+        self.repo.open(fetch)
+        desired = desired_files(ctx.manifest, t)
+        lock = self.repo.read_lock(head, t.lock_path) if head else None
+        owned = list(lock.files) if lock else []
+        tree = self.repo.tree(head, _prefixes([*desired, *owned])) if head else {}
+        plan = file_plan(ctx.manifest, t, head=head, tree=tree, lock=lock,
+                         overwrite=ctx.overwrite, desired=desired)
+        plan.work_branch = work
+        plan.data["owned_before"] = owned
+        if work and work in heads:
+            plan.data["work_head"] = heads[work]
+            if plan.decision == "update":
+                wlock = self.repo.read_lock(heads[work], t.lock_path)
+                if wlock and wlock.manifest_digest == digest:
+                    plan.data["work_branch_current"] = True
+        if plan.decision == "no-op":
+            write_cache(self._cache_key(ctx), {"head": head, "digest": digest,
+                                                "work_head": heads.get(work) if work else None,
+                                                "complete": True})
+        return plan
+
+    def build(self, ctx: Context, plan: Plan, parent: str | None) -> str:
+        """The sync commit on `parent`: release files, deletions, new lock."""
+        assert self.repo is not None
+        t = ctx.target
+        desired = desired_files(ctx.manifest, t)
+        changes: dict[str, tuple[str, str] | None] = {
+            p: (d.mode, d.blob) for p, d in desired.items()
+        }
+        for p in plan.data.get("owned_before", []):
+            if p not in desired:
+                changes[p] = None
+        lock = new_lock(ctx.manifest, desired, ctx.run.run_id)
+        changes[t.lock_path] = ("100644", self.repo.hash_object(lock.to_json().encode()))
+        n = plan.counts()
+        skills = sorted({d.origin.split(":")[1] for d in desired.values()
+                         if d.origin.startswith("skill:")})
+        msg = commit_message(
+            ctx,
+            f"skillsync: sync skills {ctx.version}",
+            f"{len(skills)} skill(s) under {t.dest}: {n['add']} added, {n['modify']} modified, "
+            f"{n['delete']} deleted file(s).",
+        )
+        return self.repo.build_commit(parent, changes, msg)
+
+    def remember(self, ctx: Context, head: str | None, work_head: str | None,
+                 complete: bool) -> None:
+        write_cache(self._cache_key(ctx), {"head": head, "digest": ctx.manifest["digest"],
+                                            "work_head": work_head, "complete": complete})
+
+    def verify(self, ctx: Context) -> list[str]:
+        """Read the branch fresh and compare every owned file with the manifest."""
+        t = ctx.target
+        assert t.repo is not None
+        branch = self.work_branch(ctx) or t.branch
+        with TargetRepo(t.repo, ctx.git_env, None) as repo:
+            heads = repo.heads([branch])
+            if branch not in heads:
+                return [f"branch {branch} does not exist"]
+            repo.open([branch])
+            desired = desired_files(ctx.manifest, t)
+            tree = repo.tree(heads[branch], _prefixes(list(desired)))
+            problems = [
+                f"{p}: expected blob {d.blob[:12]}, found {tree.get(p, ('', 'nothing'))[1][:12]}"
+                for p, d in sorted(desired.items())
+                if tree.get(p) != (d.mode, d.blob)
+            ]
+            lock = repo.read_lock(heads[branch], t.lock_path)
+            if lock is None or lock.manifest_digest != ctx.manifest["digest"]:
+                problems.append(f"{t.lock_path}: lock does not name this release")
+            return problems
+
+
+def ok_result(ctx: Context, plan: Plan, status: str, message: str, **kw: Any) -> Result:
+    return Result(ctx.target.id, ctx.target.mechanism, status, message,
+                  changes=plan.counts(), **kw)
+
+
+_ = git  # git is re-exported for mechanisms that need plumbing directly

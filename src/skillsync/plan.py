@@ -1,0 +1,196 @@
+"""Plans: for one target, the exact operations and the decision (DESIGN.md "Plan").
+
+Pure functions over the manifest, the target config and the target's current
+state (branch head, tree entries, downstream lock). No I/O here, so a plan is
+the same whether it comes from a dry run or precedes a live sync.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import posixpath
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from skillsync.errors import ConfigError
+from skillsync.lock import Lock, OwnedFile
+from skillsync.model import Target
+
+PLAN_SCHEMA = "skillsync.plan/v1"
+
+
+@dataclass(frozen=True)
+class DesiredFile:
+    path: str       # path in the target repository
+    sha256: str
+    blob: str
+    mode: str
+    size: int
+    origin: str     # "skill:<name>" or "adapter:<id>:<skill>"
+
+
+@dataclass(frozen=True)
+class Operation:
+    op: str                    # add | modify | delete
+    path: str
+    sha256: str | None = None  # new content (None for delete)
+    blob: str | None = None
+    mode: str | None = None
+    old_blob: str | None = None
+
+
+@dataclass
+class Plan:
+    target: str
+    mechanism: str
+    decision: str               # update | no-op | skip | halt
+    reason: str
+    version: str
+    commit: str
+    branch: str | None = None   # branch the change is based on
+    base_head: str | None = None
+    work_branch: str | None = None  # where our commit goes (pull request branch)
+    operations: list[Operation] = field(default_factory=list)
+    drift: list[str] = field(default_factory=list)
+    pointer: dict[str, str | None] | None = None
+    previous_version: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def counts(self) -> dict[str, int]:
+        c = {"add": 0, "modify": 0, "delete": 0}
+        for op in self.operations:
+            if op.op in c:
+                c[op.op] += 1
+        return c
+
+    def as_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["schema"] = PLAN_SCHEMA
+        d["counts"] = self.counts()
+        return d
+
+
+def selected_skills(manifest: Mapping[str, Any], target: Target) -> list[dict[str, Any]]:
+    return [
+        s
+        for s in manifest["skills"]
+        if any(fnmatch.fnmatchcase(s["name"], pat) for pat in target.skills)
+    ]
+
+
+def desired_files(manifest: Mapping[str, Any], target: Target) -> dict[str, DesiredFile]:
+    """Where every file of the release lands in this target."""
+    out: dict[str, DesiredFile] = {}
+
+    def put(path: str, f: Mapping[str, Any], origin: str) -> None:
+        norm = posixpath.normpath(path)
+        if norm in out and out[norm].blob != f["blob"]:
+            raise ConfigError(
+                f"{origin} and {out[norm].origin} both land on {norm}", where=str(target.source_file)
+            )
+        out[norm] = DesiredFile(norm, f["sha256"], f["blob"], f["mode"], int(f["size"]), origin)
+
+    skills = selected_skills(manifest, target)
+    names = {s["name"] for s in skills}
+    for s in skills:
+        for f in s["files"]:
+            put(posixpath.join(target.dest, s["name"], f["path"]), f, f"skill:{s['name']}")
+    wanted = dict(target.adapters)
+    for a in manifest.get("adapters", []):
+        aid, skill = a["adapter_id"], a["skill_name"]
+        if aid not in wanted or skill not in names:
+            continue
+        base = wanted[aid] or posixpath.join(target.dest, skill, "adapters", aid)
+        sub = skill if wanted[aid] else ""
+        put(posixpath.join(base, sub, posixpath.basename(a["path"])), a, f"adapter:{aid}:{skill}")
+    return out
+
+
+def new_lock(manifest: Mapping[str, Any], desired: Mapping[str, DesiredFile], run_id: str) -> Lock:
+    src = manifest["source"]
+    return Lock(
+        source=src["repo"],
+        version=manifest["version"],
+        commit=src["commit"],
+        manifest_digest=manifest["digest"],
+        run=run_id,
+        files={p: OwnedFile(d.sha256, d.blob, d.mode) for p, d in desired.items()},
+    )
+
+
+def file_plan(
+    manifest: Mapping[str, Any],
+    target: Target,
+    *,
+    head: str | None,
+    tree: Mapping[str, tuple[str, str]],
+    lock: Lock | None,
+    overwrite: bool = False,
+    desired: Mapping[str, DesiredFile] | None = None,
+) -> Plan:
+    """The file operations that take `tree` (the target branch at `head`) to the release.
+
+    Deletions only touch files the previous sync wrote (the lock says which);
+    a synced file changed downstream since (drift), or a file skillsync never
+    owned standing where a release file would land, halts the target unless
+    `overwrite` is set.
+    """
+    desired = desired if desired is not None else desired_files(manifest, target)
+    src = manifest["source"]
+    plan = Plan(
+        target=target.id,
+        mechanism=target.mechanism,
+        decision="update",
+        reason="",
+        version=manifest["version"],
+        commit=src["commit"],
+        branch=target.branch,
+        base_head=head,
+        previous_version=lock.version if lock else None,
+    )
+    owned = lock.files if lock else {}
+    drift = sorted(
+        p for p, f in owned.items() if tree.get(p, ("", None))[1] != f.blob
+    )
+    unowned = sorted(
+        p for p, d in desired.items()
+        if p in tree and p not in owned and tree[p][1] != d.blob
+    )
+    for path, d in sorted(desired.items()):
+        cur = tree.get(path)
+        if cur is None:
+            plan.operations.append(Operation("add", path, d.sha256, d.blob, d.mode))
+        elif cur[1] != d.blob or cur[0] != d.mode:
+            plan.operations.append(Operation("modify", path, d.sha256, d.blob, d.mode, cur[1]))
+    for path in sorted(set(owned) - set(desired)):
+        cur = tree.get(path)
+        if cur is not None:
+            plan.operations.append(Operation("delete", path, old_blob=cur[1]))
+    plan.drift = drift
+    if (drift or unowned) and not overwrite:
+        plan.decision = "halt"
+        parts = []
+        if drift:
+            parts.append(f"{len(drift)} synced file(s) changed downstream since the last sync: "
+                         + ", ".join(drift[:10]) + (" …" if len(drift) > 10 else ""))
+        if unowned:
+            parts.append(f"{len(unowned)} file(s) skillsync does not own would be overwritten: "
+                         + ", ".join(unowned[:10]) + (" …" if len(unowned) > 10 else ""))
+        plan.reason = "; ".join(parts) + " (re-run with --overwrite-drift to take them over)"
+        plan.data["unowned"] = unowned
+        return plan
+    if lock and lock.manifest_digest == manifest["digest"] and not plan.operations:
+        plan.decision = "no-op"
+        plan.reason = f"already at {lock.version} ({lock.commit[:12]})"
+        return plan
+    if not desired:
+        plan.decision = "skip"
+        plan.reason = "no skill of this release matches the target's `skills` selection"
+        return plan
+    n = plan.counts()
+    plan.reason = (
+        f"{lock.version if lock else 'nothing'} -> {manifest['version']}: "
+        f"{n['add']} add, {n['modify']} modify, {n['delete']} delete"
+    )
+    return plan

@@ -1,0 +1,121 @@
+"""Release policy: which targets take a release, and in which wave (DESIGN.md
+"Release policy").
+
+Tags are `vMAJOR.MINOR.PATCH[-pre]`, parsed with python-semver. Tag names are
+attacker-controlled text (RELIABILITY.md 23): anything that is not an ASCII
+semver tag is refused before it reaches git or a shell.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from skillsync.errors import UsageError
+from skillsync.model import Target
+
+
+@dataclass(frozen=True)
+class Release:
+    tag: str
+    version: str
+    major: int
+    minor: int
+    patch: int
+    prerelease: str | None
+
+    @property
+    def is_prerelease(self) -> bool:
+        return self.prerelease is not None
+
+
+def parse_release(tag: str) -> Release:
+    """Parse `v1.2.3[-pre]` (or bare `1.2.3`); UsageError for anything else."""
+    import semver
+
+    if not tag or not tag.isascii() or not tag.isprintable():
+        raise UsageError(f"not a release tag: {tag!r} (expected vMAJOR.MINOR.PATCH[-pre])")
+    text = tag[1:] if tag.startswith("v") else tag
+    try:
+        v = semver.Version.parse(text)
+    except ValueError:
+        raise UsageError(
+            f"not a release tag: {tag!r} (expected vMAJOR.MINOR.PATCH[-pre])"
+        ) from None
+    if v.build:
+        raise UsageError(f"not a release tag: {tag!r} (build metadata is not allowed)")
+    return Release(tag, str(v), v.major, v.minor, v.patch, v.prerelease)
+
+
+def is_major_bump(release: Release, previous: str | None) -> bool:
+    """True when `release` raises the major version over `previous`.
+
+    Without a previous version (first sync, or unknown), an `X.0.0` release
+    with X >= 2 counts as major: a downstream that never opted in should not
+    silently receive a breaking release.
+    """
+    if previous:
+        try:
+            prev = parse_release(previous)
+        except UsageError:
+            prev = None
+        if prev is not None:
+            return release.major > prev.major
+    return release.major >= 2 and release.minor == 0 and release.patch == 0
+
+
+@dataclass(frozen=True)
+class Route:
+    id: str
+    mechanism: str
+    risk: str
+    wave: int | None
+    decision: str          # sync | halt | skip
+    reason: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def route(
+    release: Release,
+    targets: Sequence[Target],
+    *,
+    allow_major: bool = False,
+    previous: str | None = None,
+    only: Sequence[str] | None = None,
+) -> list[Route]:
+    """Decide, for each target, whether it takes `release` and in which wave.
+
+    Waves go by risk tier, lowest first, numbered densely over the tiers that
+    actually take the release (so the canary wave is always wave 0).
+    """
+    major = is_major_bump(release, previous)
+    chosen: list[tuple[Target, str, str]] = []
+    for t in targets:
+        if only and not any(fnmatch.fnmatchcase(t.id, pat) for pat in only):
+            continue
+        if not t.enabled:
+            chosen.append((t, "skip", "target is disabled"))
+        elif release.is_prerelease and t.channel != "prerelease":
+            chosen.append((t, "skip", f"pre-release {release.version} goes only to the prerelease channel"))
+        elif major and not (t.accept_major or allow_major):
+            chosen.append((t, "halt", f"semver-major release {release.version} needs accept_major: true "
+                                      "in the target or --allow-major for this run"))
+        else:
+            chosen.append((t, "sync", "takes this release"))
+    tiers = sorted({t.risk_rank for t, d, _ in chosen if d == "sync"})
+    out = []
+    for t, decision, reason in chosen:
+        wave = tiers.index(t.risk_rank) if decision == "sync" else None
+        out.append(Route(t.id, t.mechanism, t.risk, wave, decision, reason))
+    out.sort(key=lambda r: (r.wave if r.wave is not None else 99, r.id))
+    return out
+
+
+def waves(routes: Sequence[Route]) -> list[list[str]]:
+    """Target ids grouped by wave, in order."""
+    n = max((r.wave for r in routes if r.wave is not None), default=-1) + 1
+    return [[r.id for r in routes if r.wave == i] for i in range(n)]
