@@ -1,0 +1,538 @@
+"""Load and validate target files (`targets/<id>.yaml`) into `model.Target`.
+
+Three layers, each reporting file:line (RELIABILITY.md 25, 27):
+1. strict YAML (`skillsync.yamlsafe`): duplicate keys, aliases, `no`/`1.10` coercions;
+2. the JSON Schema shipped in `schemas/target.schema.json` (the one editors use, so the
+   two cannot drift), its errors rewritten as one short line each;
+3. what a schema cannot say: id == file name, ids unique across files, `dest` and other
+   in-repo paths safe (relative, normalized, no `..`, not in `.git`, not through a symlink).
+
+`check_targets` returns every problem as a Finding; `load_targets` raises the first one.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import json
+import posixpath
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
+
+from skillsync import git
+from skillsync.errors import ConfigError, UsageError
+from skillsync.findings import Finding
+from skillsync.model import Auth, Forge, Notify, Submodule, Target
+
+if TYPE_CHECKING:
+    from skillsync.yamlsafe import Document
+
+SCHEMA_RESOURCE = "schemas/target.schema.json"
+SUFFIXES = (".yaml", ".yml")
+MAX_FILE_BYTES = 256 * 1024  # a target file is a screenful; anything larger is a mistake
+
+# Values of these keys may hold something secret-looking by mistake (a token pasted into
+# auth.env, credentials in a URL): error messages never echo them (RELIABILITY.md 15-16).
+_SENSITIVE = {("auth", "env"), ("url",), ("repo",), ("forge", "api_url")}
+
+
+@dataclass
+class _FileResult:
+    """What one file yielded: a Target when it is valid, and every finding."""
+
+    file: str
+    target: Target | None = None
+    findings: list[Finding] = field(default_factory=list)
+    id: str | None = None
+    id_where: str = ""
+
+
+# -- public API -----------------------------------------------------------------------------
+
+
+def load_target(path: Path) -> Target:
+    """Load one target file; raise the first problem as a ConfigError."""
+    result = _check_file(Path(path))
+    _raise_first(result.findings)
+    assert result.target is not None
+    return result.target
+
+
+def load_targets(directory: Path, *, include_disabled: bool = True) -> list[Target]:
+    """Every target in `directory`, sorted by id; the first problem raises ConfigError."""
+    results = _check_dir(Path(directory))
+    _raise_first([f for r in results for f in r.findings])
+    targets = sorted((r.target for r in results if r.target is not None), key=lambda t: t.id)
+    return [t for t in targets if include_disabled or t.enabled]
+
+
+def check_targets(directory: Path) -> list[Finding]:
+    """Every problem in `directory` as a Finding (ordered by file, then line)."""
+    results = _check_dir(Path(directory))
+    findings = [f for r in results for f in r.findings]
+    if not results:
+        findings.append(
+            Finding(str(directory), "target-none", "warning", "no target files (*.yaml) found")
+        )
+    return findings
+
+
+def select(targets: Sequence[Target], only: Sequence[str] | None) -> list[Target]:
+    """The targets named in `only` (all when None or empty), in the order of `targets`."""
+    if not only:
+        return list(targets)
+    known = {t.id for t in targets}
+    unknown = sorted(set(only) - known)
+    if unknown:
+        hint = ", ".join(sorted(known)) or "none"
+        raise UsageError(
+            f"unknown target id{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}"
+            f" (known: {hint})"
+        )
+    wanted = set(only)
+    return [t for t in targets if t.id in wanted]
+
+
+def schema() -> dict[str, Any]:
+    """The target JSON Schema (as shipped in schemas/target.schema.json)."""
+    return dict(_schema())
+
+
+# -- directory and file ---------------------------------------------------------------------
+
+
+def _check_dir(directory: Path) -> list[_FileResult]:
+    if not directory.is_dir():
+        what = "is not a directory" if directory.exists() else "not found"
+        raise ConfigError(f"targets directory {what}", where=str(directory))
+    files = sorted(
+        p for p in directory.iterdir()
+        if p.suffix in SUFFIXES and not p.name.startswith(".") and (p.is_file() or p.is_symlink())
+    )
+    results = [_check_file(p) for p in files]
+    _check_duplicate_ids(results)
+    return results
+
+
+def _check_duplicate_ids(results: list[_FileResult]) -> None:
+    by_id: dict[str, list[_FileResult]] = {}
+    for r in results:
+        if r.id is not None:
+            by_id.setdefault(r.id, []).append(r)
+    for target_id, group in by_id.items():
+        if len(group) < 2:
+            continue
+        for r in group:
+            others = ", ".join(o.file for o in group if o is not r)
+            r.findings.append(
+                Finding(r.id_where, "target-duplicate-id", "error",
+                        f"duplicate target id '{target_id}' (also in {others})")
+            )
+            r.target = None
+            r.findings.sort(key=_order)
+
+
+def _check_file(path: Path) -> _FileResult:
+    name = str(path)
+    result = _FileResult(name)
+    problems = _Problems(name)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        problems.add(name, "target-unreadable", f"cannot read: {exc.strerror or exc}")
+        result.findings = problems.findings
+        return result
+    if len(raw) > MAX_FILE_BYTES:
+        problems.add(name, "target-too-large", f"file is larger than {MAX_FILE_BYTES} bytes")
+        result.findings = problems.findings
+        return result
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        problems.add(name, "target-not-utf8", f"not UTF-8 text (byte {exc.start})")
+        result.findings = problems.findings
+        return result
+
+    from skillsync import yamlsafe
+
+    try:
+        doc = yamlsafe.load(text, name)
+    except ConfigError as exc:
+        problems.add(exc.where or name, _yaml_code(exc.message), exc.message)
+        result.findings = problems.findings
+        return result
+    if not isinstance(doc.data, dict):
+        what = "empty" if doc.data is None else f"a {_type_name(doc.data)}"
+        problems.add(doc.where(), "target-not-mapping",
+                     f"a target file must be a mapping, not {what}")
+        result.findings = problems.findings
+        return result
+
+    data: dict[str, Any] = doc.data
+    _schema_findings(doc, problems)
+    if isinstance(data.get("id"), str):
+        result.id = data["id"]
+        result.id_where = doc.where(("id",))
+        stem = path.name.rsplit(".", 1)[0]
+        if data["id"] != stem:
+            problems.add(result.id_where, "target-id-mismatch",
+                         f"id '{data['id']}' does not match the file name '{path.name}'"
+                         f" (rename the file to {data['id']}{path.suffix} or fix the id)")
+    repo = _resolve_repo(doc, path.parent, problems)
+    if data.get("mechanism") != "webhook":  # the schema already refuses dest & co there
+        _path_findings(doc, repo, problems)
+
+    result.findings = problems.findings
+    if not problems.findings:
+        result.target = _build(data, path, repo)
+    return result
+
+
+class _Problems:
+    """Collects findings for one file, without repeats, ordered by line."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self._seen: set[tuple[str, str]] = set()
+        self._items: list[Finding] = []
+
+    def add(self, where: str, code: str, message: str, severity: str = "error") -> None:
+        if (where, message) in self._seen:
+            return
+        self._seen.add((where, message))
+        self._items.append(Finding(where, code, severity, message))
+
+    @property
+    def findings(self) -> list[Finding]:
+        return sorted(self._items, key=_order)
+
+
+def _order(f: Finding) -> tuple[str, int, str]:
+    file, _, line = f.path.rpartition(":")
+    if file and line.isdigit():
+        return (file, int(line), f.message)
+    return (f.path, 0, f.message)
+
+
+def _raise_first(findings: Sequence[Finding]) -> None:
+    errors = [f for f in findings if f.severity == "error"]
+    if not errors:
+        return
+    first = errors[0]
+    more = len(errors) - 1
+    suffix = f" (and {more} more problem{'s' if more > 1 else ''}; run validate-sync-targets)"
+    raise ConfigError(first.message + (suffix if more else ""), where=first.path)
+
+
+def _yaml_code(message: str) -> str:
+    if message.startswith("duplicate key"):
+        return "target-duplicate-key"
+    if "aliases" in message or "merge keys" in message:
+        return "target-yaml-alias"
+    if "would be read as" in message:
+        return "target-yaml-coercion"
+    return "target-invalid-yaml"
+
+
+def _type_name(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "list"
+    if isinstance(value, dict):
+        return "mapping"
+    return "null" if value is None else type(value).__name__
+
+
+# -- schema ---------------------------------------------------------------------------------
+
+
+@functools.cache
+def _schema() -> dict[str, Any]:
+    from importlib.resources import files
+
+    text = (files("skillsync") / SCHEMA_RESOURCE).read_text(encoding="utf-8")
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
+
+
+@functools.cache
+def _validator() -> Any:
+    import jsonschema  # lazy: `--help` must stay fast
+
+    return jsonschema.Draft202012Validator(_schema())
+
+
+_TYPE_WORDS = {
+    "string": "a string", "boolean": "true or false", "array": "a list", "object": "a mapping",
+    "integer": "an integer", "number": "a number", "null": "null",
+}
+
+
+def _is_repo_path(path: tuple[str | int, ...]) -> bool:
+    """In-repo directories: `_path_findings` checks them with precise messages."""
+    return path in {("dest",), ("submodule", "path")} or (
+        len(path) == 2 and path[0] == "adapters" and isinstance(path[1], str)
+    )
+
+
+def _schema_findings(doc: Document, problems: _Problems) -> None:
+    data = doc.data
+    mechanism = data.get("mechanism") if isinstance(data.get("mechanism"), str) else None
+    for error in _validator().iter_errors(data):
+        path = tuple(error.absolute_path)
+        for where, code, message in _describe(error, path, doc, mechanism):
+            problems.add(where, code, message)
+
+
+def _describe(
+    error: Any, path: tuple[str | int, ...], doc: Document, mechanism: str | None
+) -> Iterable[tuple[str, str, str]]:
+    """Turn one jsonschema error into (where, code, message) lines a person can act on."""
+    kind = error.validator
+    label = _dotted(path)
+    custom = error.schema.get("errorMessage") if isinstance(error.schema, dict) else None
+    sensitive = path in _SENSITIVE
+
+    if kind == "additionalProperties":
+        allowed = sorted(error.schema.get("properties", {}))
+        for key in sorted(k for k in error.instance if k not in allowed):
+            where = doc.where((*path, key))
+            near = difflib.get_close_matches(key, allowed, n=1)
+            hint = f" (did you mean '{near[0]}'?)" if near else ""
+            prefix = f"{label}: " if label else ""
+            yield where, "target-unknown-key", f"{prefix}unknown key '{key}'{hint}"
+        return
+    if kind == "required":
+        for key in error.validator_value:
+            if isinstance(error.instance, dict) and key not in error.instance:
+                scope = f"{label}: " if label else ""
+                why = ""
+                if not path and mechanism and key in ("url", "repo", "submodule"):
+                    why = f" (required for {mechanism} targets)"
+                yield doc.where(path), "target-missing-key", f"{scope}missing key '{key}'{why}"
+        return
+    if custom and path and not custom.startswith(str(path[0])):
+        custom = f"{label}: {custom}"
+    if kind == "not" and custom:
+        yield doc.where(path), "target-key-not-allowed", custom
+        return
+    if kind == "enum":
+        options = ", ".join(str(o) for o in error.validator_value)
+        shown = "" if sensitive else f"'{error.instance}' "
+        if label == "auth.method" and mechanism and error.instance in ("none", "token", "hmac"):
+            message = f"{label}: '{error.instance}' does not apply to {mechanism} targets" \
+                      f" (use one of: {options})"
+        else:
+            message = f"{label}: {shown}is not one of: {options}"
+        yield doc.where(path), "target-invalid-value", message
+        return
+    if kind == "const":
+        yield doc.where(path), "target-invalid-value", f"{label}: must be {error.validator_value!r}"
+        return
+    if kind == "type":
+        expected = error.validator_value
+        names = expected if isinstance(expected, list) else [expected]
+        words = " or ".join(_TYPE_WORDS.get(str(t), str(t)) for t in names)
+        got = _type_name(error.instance)
+        yield doc.where(path), "target-wrong-type", f"{label}: expected {words}, got {got}"
+        return
+    if kind == "pattern" and _is_repo_path(path):
+        return  # _path_findings says precisely what is wrong
+    if "propertyNames" in error.schema_path:
+        yield (doc.where(path), "target-invalid-value",
+               f"{label}: '{error.instance}' is not a valid adapter id"
+               " (lowercase letters, digits, '_' or '-')")
+        return
+    if kind == "pattern" or custom:
+        message = custom or f"{label}: invalid value"
+        if not sensitive and isinstance(error.instance, str) and kind == "pattern":
+            message = f"{message} (got '{error.instance}')"
+        yield doc.where(path), "target-invalid-value", message
+        return
+    if kind == "minItems":
+        yield doc.where(path), "target-invalid-value", f"{label}: must not be empty"
+        return
+    if kind == "minLength":
+        yield doc.where(path), "target-invalid-value", f"{label}: must not be empty"
+        return
+    if kind == "uniqueItems":
+        yield doc.where(path), "target-invalid-value", f"{label}: has repeated entries"
+        return
+    # Anything else: jsonschema's own text, without echoing a sensitive value.
+    message = f"{label}: invalid value" if sensitive else f"{label or 'file'}: {error.message}"
+    yield doc.where(path), "target-invalid", message
+
+
+def _dotted(path: tuple[str | int, ...]) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+    return out
+
+
+# -- repo and in-repo paths -----------------------------------------------------------------
+
+
+def _resolve_repo(doc: Document, base: Path, problems: _Problems) -> str | None:
+    repo = doc.data.get("repo")
+    if not isinstance(repo, str) or not repo or repo.startswith("-") or re.search(r"\s", repo):
+        return None  # the schema reported it (or it is a webhook)
+    where = doc.where(("repo",))
+    if not git.is_local(repo):
+        try:
+            parts = urlsplit(repo)
+        except ValueError:
+            problems.add(where, "target-invalid-value", "repo: not a valid URL")
+            return None
+        # Credentials in a URL end up in logs, .git/config and `ps` (RELIABILITY.md 15).
+        if parts.password or (parts.scheme in ("http", "https") and parts.username):
+            problems.add(where, "target-credentials-in-url", "repo: the URL embeds credentials;"
+                         " put the name of the token's variable in auth.env")
+            return None
+    return git.resolve_local(repo, base)
+
+
+def _path_findings(doc: Document, repo: str | None, problems: _Problems) -> None:
+    data = doc.data
+    checkout = _local_checkout(repo)
+    candidates: list[tuple[tuple[str | int, ...], Any]] = []
+    if "dest" in data:
+        candidates.append((("dest",), data["dest"]))
+    sub = data.get("submodule")
+    if isinstance(sub, dict) and "path" in sub:
+        candidates.append((("submodule", "path"), sub["path"]))
+    adapters = data.get("adapters")
+    if isinstance(adapters, dict):
+        candidates.extend((("adapters", k), v) for k, v in adapters.items())
+    for path, value in candidates:
+        if not isinstance(value, str) or not value:
+            continue  # wrong type / empty: the schema said so
+        label = _dotted(path)
+        problem = repo_path_problem(value)
+        if problem is None and checkout is not None:
+            link = _symlink_on(checkout, value)
+            if link is not None:
+                problem = f"passes through the symlink '{link}' in {checkout}"
+        if problem is not None:
+            problems.add(doc.where(path), "target-unsafe-dest", f"{label} '{value}' {problem}")
+
+
+def display_url(url: str) -> str:
+    """`url` without userinfo, query or fragment (where secrets hide), for messages and docs."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        if parts.port is not None:
+            host += f":{parts.port}"
+    except ValueError:
+        return "(invalid URL)"
+    shown = urlunsplit((parts.scheme, host, parts.path, "", ""))
+    return shown + ("?…" if parts.query else "")
+
+
+def repo_path_problem(value: str) -> str | None:
+    """Why `value` is not a safe directory inside a repository, or None when it is.
+
+    Relative, POSIX, normalized, no `..`, nothing inside `.git` (git's own check also
+    refuses `.GIT`, `.git.` and the 8.3 name `git~1`, which some filesystems map to it).
+    """
+    if value in ("", "."):
+        return "is empty; name a directory inside the repository"
+    if "\\" in value or "\0" in value:
+        return "must use '/' separators"
+    if value.startswith("/") or re.match(r"^[A-Za-z]:", value) or value.startswith("~"):
+        return "must be relative to the repository root"
+    parts = value.split("/")
+    if ".." in parts:
+        return "must not contain '..'"
+    for part in parts:
+        if part.lower().rstrip(". ") in (".git", "git~1"):
+            return "must not be inside .git"
+    normal = posixpath.normpath(value)
+    if normal != value:
+        return f"is not normalized (write '{normal}')"
+    return None
+
+
+def _local_checkout(repo: str | None) -> Path | None:
+    """The work tree of `repo` when it is an existing local non-bare checkout."""
+    if repo is None or not git.is_local(repo):
+        return None
+    root = Path(repo)
+    if (root / ".git").exists():
+        return root
+    return None
+
+
+def _symlink_on(root: Path, rel: str) -> str | None:
+    """The first component of `rel` under `root` that is a symlink, if any."""
+    current = root
+    walked: list[str] = []
+    for part in rel.split("/"):
+        current = current / part
+        walked.append(part)
+        if current.is_symlink():
+            return "/".join(walked)
+        if not current.exists():
+            return None
+    return None
+
+
+# -- building the value ---------------------------------------------------------------------
+
+
+def _build(data: dict[str, Any], path: Path, repo: str | None) -> Target:
+    auth_data = data.get("auth") or {}
+    notify_data = data.get("notify") or {}
+    sub_data = data.get("submodule")
+    forge_data = data.get("forge")
+    adapters_raw = data.get("adapters") or []
+    if isinstance(adapters_raw, dict):
+        adapters = tuple((str(k), str(v)) for k, v in adapters_raw.items())
+    else:
+        adapters = tuple((str(a), "") for a in adapters_raw)
+    extra: dict[str, Any] = {}
+    if "repo" in data:
+        # The inventory shows the repo as written: the resolved path depends on the checkout.
+        extra["repo_as_written"] = data["repo"]
+    defaults = Target(id="", mechanism="", source_file=path)
+    return Target(
+        id=data["id"],
+        mechanism=data["mechanism"],
+        source_file=path,
+        repo=repo,
+        branch=data.get("branch", defaults.branch),
+        skills=tuple(data.get("skills", defaults.skills)),
+        adapters=adapters,
+        dest=data.get("dest", defaults.dest),
+        risk=data.get("risk", defaults.risk),
+        channel=data.get("channel", defaults.channel),
+        accept_major=data.get("accept_major", defaults.accept_major),
+        auth=Auth(method=auth_data.get("method", "none"), env=auth_data.get("env")),
+        notify=Notify(
+            github_issue=notify_data.get("github_issue", defaults.notify.github_issue),
+            slack=notify_data.get("slack", defaults.notify.slack),
+            email=tuple(notify_data.get("email", ())),
+        ),
+        owner=data.get("owner", ""),
+        escalation=data.get("escalation", ""),
+        enabled=data.get("enabled", True),
+        labels=tuple(data.get("labels", ())),
+        url=data.get("url"),
+        submodule=Submodule(path=sub_data["path"], via=sub_data.get("via", "push"))
+        if sub_data else None,
+        forge=Forge(api_url=forge_data.get("api_url", Forge().api_url),
+                    repository=forge_data["repository"]) if forge_data else None,
+        extra=extra,
+    )
+
+
