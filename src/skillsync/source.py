@@ -47,5 +47,5 @@ def open_source(repo: str, commit: str) -> Path:
 def tag_commit(repo: str, ref: str) -> str | None:
     """What `ref` (a tag) points at on the source now, peeled; None if gone."""
     refs = git.ls_remote(transport_url(repo) if git.is_local(repo) else repo,
-                         [f"refs/tags/{ref}"], env=SERVE_ENV)
+                         [f"refs/tags/{ref}", f"refs/tags/{ref}^{{}}"], env=SERVE_ENV)
     return refs.get(f"refs/tags/{ref}^{{}}") or refs.get(f"refs/tags/{ref}")

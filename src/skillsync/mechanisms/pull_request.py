@@ -8,7 +8,7 @@ from typing import Any
 from skillsync.errors import TargetError
 from skillsync.mechanisms.base import Context, Result
 from skillsync.mechanisms.files import FileSync, ok_result
-from skillsync.plan import Plan
+from skillsync.plan import Plan, selected_skills
 
 
 class PullRequest(FileSync):
@@ -59,12 +59,16 @@ def open_pull_request(ctx: Context, plan: Plan, commit: str) -> dict[str, Any] |
                           f"(auth method {t.auth.method})")
     from skillsync import forge
 
-    client = forge.GitHub(t.forge.api_url, ctx.token, auth_env=t.auth.env)
+    client = forge.GitHub(t.forge.api_url, ctx.token, token_env=t.auth.env)
     src = ctx.manifest["source"]
+    ops: dict[str, list[str]] = {"add": [], "modify": [], "delete": []}
+    for op in plan.operations:
+        ops[op.op].append(op.path)
     body = forge.pull_request_body(
         version=ctx.version, source=src["repo"], commit=src["commit"], run_id=ctx.run.run_id,
-        target=t.id, changes=plan.counts(),
-        files=[f"{op.op} {op.path}" for op in plan.operations],
+        target_id=t.id, ref=src["ref"],
+        skills=[s["name"] for s in selected_skills(ctx.manifest, t)],
+        added=ops["add"], modified=ops["modify"], deleted=ops["delete"],
     )
     outcome = client.open_or_update_pull_request(
         t.forge.repository, head=plan.work_branch or "", base=t.branch,

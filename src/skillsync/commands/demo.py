@@ -1,0 +1,270 @@
+"""demo: the whole pipeline on the bundled demo fleet — local git repositories
+and loopback servers only, no network, no credentials of yours.
+
+It builds the example skills source from examples/, creates a bare repository
+for every target in targets/ under .skillsync/demo/, starts a loopback
+GitHub-compatible API (127.0.0.1:8788) and webhook receiver (127.0.0.1:8789),
+then walks releases v1.0.0 -> v2.0.0 through validate, dry run, live sync,
+no-op re-run, pre-release channel and semver-major halt."""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import secrets as _random
+import shutil
+import time
+from collections.abc import Callable, Sequence
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+from skillsync import cli
+
+SCRATCH = Path(".skillsync") / "demo"
+GITHUB_PORT = 8788
+WEBHOOK_PORT = 8789
+
+
+def demo_source() -> Path:
+    """Build (or reuse) the example source repository and return its path."""
+    from skillsync.examples import build_example_source
+
+    dest = (SCRATCH / "source").resolve()
+    build_example_source(dest)
+    return dest
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = cli.parser("demo", __doc__ or "")
+    p.add_argument("--validate-only", action="store_true",
+                   help="only build the example source and validate its newest release "
+                        "and the target files (what `nox -s validate` runs)")
+    p.add_argument("--targets", default="targets", metavar="DIR", help="demo targets directory")
+    return p
+
+
+class Demo:
+    def __init__(self, targets: Path) -> None:
+        self.targets = targets
+        self.scratch = SCRATCH.resolve()
+        self.runs = self.scratch / "runs"
+        self.step_no = 0
+
+    # -- printing -------------------------------------------------------------------
+    def step(self, title: str) -> None:
+        self.step_no += 1
+        cli.say(f"\n=== {self.step_no}. {title}")
+
+    def call(self, main: Callable[[Sequence[str] | None], int], argv: list[str],
+             expect: Sequence[int] = (0,)) -> int:
+        cli.say(f"$ {main.__module__.rsplit('.', 1)[-1].replace('_', '-')} {' '.join(argv)}")
+        code = main(argv)
+        if code not in expect:
+            raise DemoError(f"step exited {code}, expected {' or '.join(map(str, expect))}")
+        return code
+
+    # -- setup -----------------------------------------------------------------------
+    def fresh(self) -> None:
+        shutil.rmtree(self.scratch, ignore_errors=True)
+        self.scratch.mkdir(parents=True)
+        os.environ["SKILLSYNC_CACHE"] = str(self.scratch / "cache")
+        os.environ["SKILLSYNC_RUNS"] = str(self.runs)
+
+    def make_fleet(self, source: Path, tags: dict[str, str]) -> list[Any]:
+        from skillsync import git
+        from skillsync.targets import load_targets
+
+        fleet = load_targets(self.targets)
+        for t in fleet:
+            if t.repo is None:
+                continue
+            bare = Path(t.repo)
+            if self.scratch not in bare.parents:
+                raise DemoError(f"{t.source_file}: demo targets must live under {SCRATCH}")
+            work = self.scratch / "work" / t.id
+            git.run(["init", "-q", "-b", t.branch, str(work)])
+            (work / "README.md").write_text(f"# {t.id}\n\nA downstream of the demo skills.\n")
+            (work / ".agents").mkdir()
+            (work / ".agents" / "local-notes.md").write_text("Ours, not synced: must survive.\n")
+            git.run(["add", "-A"], work)
+            if t.submodule is not None:
+                # relative URL, resolved against this repository's remote like git does
+                rel = os.path.relpath(source, bare.parent)
+                (work / ".gitmodules").write_text(
+                    f'[submodule "skills"]\n\tpath = {t.submodule.path}\n\turl = ../{rel}\n')
+                git.run(["add", ".gitmodules"], work)
+                git.run(["update-index", "--add", "--cacheinfo",
+                         f"160000,{tags['v1.0.0']},{t.submodule.path}"], work)
+            git.run([*git.IDENTITY, "commit", "-q", "-m", "initial downstream"], work)
+            git.run(["clone", "-q", "--bare", str(work), str(bare)])
+        return fleet
+
+    def fleet_state(self) -> str:
+        from skillsync import git
+
+        h = hashlib.sha256()
+        for bare in sorted((self.scratch / "remotes").glob("*.git")):
+            h.update(git.run(["--git-dir", str(bare), "for-each-ref"]).stdout)
+            h.update(git.run(["--git-dir", str(bare), "count-objects", "-v"]).stdout)
+        return h.hexdigest()
+
+    def summary_line(self, run: str) -> dict[str, Any]:
+        data: dict[str, Any] = json.loads((self.runs / run / "summary.json").read_text())
+        return data
+
+
+class DemoError(Exception):
+    pass
+
+
+def _body(args: argparse.Namespace) -> int:
+    from skillsync.commands import build_manifest, health, route_targets, sync, validate_sync_targets
+    from skillsync.examples import build_example_source
+
+    d = Demo(Path(args.targets))
+    started = time.monotonic()
+    if args.validate_only:
+        d.step("Validate the example release and the target files")
+        src = (SCRATCH / "source").resolve()
+        tags = build_example_source(src)
+        newest = list(tags)[-1]
+        mpath = SCRATCH / "validate-manifest.json"
+        d.call(build_manifest.main, ["--source", str(src), "--ref", newest, "-o", str(mpath)])
+        d.call(validate_sync_targets.main, ["--manifest", str(mpath), "--targets", str(d.targets),
+                                            "-o", str(SCRATCH / "validate-findings.json")])
+        cli.say("validation passed")
+        return 0
+
+    d.fresh()
+    d.step("Build the example skills source from examples/ (one commit and tag per release)")
+    source = demo_source()
+    tags = build_example_source(source)
+    for tag, sha in tags.items():
+        cli.say(f"  {tag:12} {sha}")
+
+    d.step("Create the demo fleet: one bare repository per git target in targets/")
+    fleet = d.make_fleet(source, tags)
+    for t in fleet:
+        cli.say(f"  {t.id:18} {t.mechanism:12} risk={t.risk:6} channel={t.channel:10} "
+                f"{'enabled' if t.enabled else 'DISABLED'}")
+
+    with ExitStack() as stack:
+        servers = _start_servers(stack)
+        gh, hook = servers["github"], servers["webhook"]
+
+        manifests = {}
+        d.step("Build the v1.0.0 manifest and validate it")
+        for tag in tags:
+            out = SCRATCH / f"manifest-{tag}.json"
+            build_manifest.main(["--source", str(source), "--ref", tag, "-o", str(out)])
+            manifests[tag] = out
+        m = json.loads(manifests["v1.0.0"].read_text())
+        cli.say(f"  {len(m['skills'])} skills, {len(m['adapters'])} adapters, "
+                f"digest {m['digest'][:19]}…")
+        d.call(validate_sync_targets.main, ["--manifest", str(manifests["v1.0.0"]),
+                                            "--targets", str(d.targets), "-o",
+                                            str(SCRATCH / "findings-v1.0.0.json")])
+        d.call(health.main, ["--targets", str(d.targets), "-o", str(SCRATCH / "health.json")])
+
+        d.step("Route v1.0.0: which targets take it, in which wave")
+        d.call(route_targets.main, ["--manifest", str(manifests["v1.0.0"]), "--targets",
+                                    str(d.targets), "--all", "-o", str(SCRATCH / "routes.json")])
+
+        def run(tag: str, name: str, *extra: str, expect: Sequence[int] = (0,)) -> dict[str, Any]:
+            d.call(sync.main, ["--manifest", str(manifests[tag]), "--targets", str(d.targets),
+                               "--run-dir", str(d.runs / name), "-o",
+                               str(d.runs / f"{name}.summary.json"), *extra], expect=expect)
+            return d.summary_line(name)
+
+        d.step("Dry run of v1.0.0 against every target: plans and a log, zero writes")
+        before, writes_before = d.fleet_state(), len(gh.writes()) + len(hook.requests)
+        run("v1.0.0", "1-dry-run", "--dry-run")
+        after, writes_after = d.fleet_state(), len(gh.writes()) + len(hook.requests)
+        if before != after or writes_before != writes_after:
+            raise DemoError("the dry run wrote something")
+        cli.say("  dry run wrote nothing: every ref and object of every target repository "
+                "unchanged, 0 API writes, 0 webhook deliveries")
+
+        d.step("Live sync of v1.0.0 (canary wave first, each target verified after its sync)")
+        run("v1.0.0", "2-live")
+        cli.say(f"  pull requests on the loopback GitHub: {_prs(gh)}")
+
+        d.step("Sync v1.0.0 again: a no-op everywhere, decided before any clone")
+        s = run("v1.0.0", "3-rerun")
+        if any(t["status"] not in ("no-op", "skipped", "halted") for t in s["targets"]):
+            raise DemoError("the re-run was not a no-op")
+
+        d.step("Release v1.1.0 (skills added, changed, a file deleted)")
+        run("v1.1.0", "4-v1.1.0")
+        cli.say(f"  pull requests: {_prs(gh)}")
+
+        d.step("Someone merges unrelated work on acme-agents; re-sync v1.1.0 updates its PR")
+        _push_unrelated(d.scratch / "remotes" / "acme-agents.git", d.scratch / "work" / "acme2")
+        run("v1.1.0", "5-pr-update")
+        cli.say(f"  pull requests: {_prs(gh)}")
+
+        d.step("Pre-release v2.0.0-rc.1: only the prerelease channel takes it")
+        run("v2.0.0-rc.1", "6-rc")
+
+        d.step("Semver-major v2.0.0: halts for every target that has not opted in (exit 3)")
+        run("v2.0.0", "7-major", expect=(3,))
+
+    cli.say(f"\nDemo finished in {time.monotonic() - started:.1f}s. Run directories: {d.runs}")
+    cli.say("Query a log, e.g.: jq -r 'select(.step==\"result\") | \"\\(.target) \\(.status) "
+            f"\\(.message)\"' {d.runs}/7-major/log.jsonl")
+    return 0
+
+
+def _start_servers(stack: ExitStack) -> dict[str, Any]:
+    from skillsync.devservers.github import FakeGitHub
+    from skillsync.devservers.receivers import WebhookReceiver
+    from skillsync.errors import UsageError
+
+    for var in ("ACME_SYNC_TOKEN", "MOBILE_SYNC_TOKEN", "DOCS_PORTAL_HMAC_SECRET"):
+        os.environ[var] = f"demo-{_random.token_hex(12)}"
+    try:
+        gh = FakeGitHub(port=GITHUB_PORT).start()
+        stack.callback(gh.stop)
+        hook = WebhookReceiver(os.environ["DOCS_PORTAL_HMAC_SECRET"], port=WEBHOOK_PORT).start()
+        stack.callback(hook.stop)
+    except OSError as exc:
+        raise UsageError(f"cannot start the demo's loopback servers on ports {GITHUB_PORT}/"
+                         f"{WEBHOOK_PORT}: {exc.strerror or exc}") from None
+    cli.say(f"  loopback GitHub API at {gh.url}, webhook receiver at {hook.url}")
+    return {"github": gh, "webhook": hook}
+
+
+def _prs(gh: Any) -> str:
+    rows = []
+    for name in sorted(gh.repos):
+        for pr in gh.pulls(name):
+            rows.append(f"{name}#{pr.number} {pr.head_ref} ({pr.state}, updated {pr.updated})")
+    return "; ".join(rows) or "none"
+
+
+def _push_unrelated(bare: Path, work: Path) -> None:
+    from skillsync import git
+
+    git.run(["clone", "-q", str(bare), str(work)])
+    (work / "docs.md").write_text("Unrelated work by the downstream team.\n")
+    git.run(["add", "docs.md"], work)
+    git.run([*git.IDENTITY, "commit", "-q", "-m", "unrelated work"], work)
+    git.run(["push", "-q", "origin", "HEAD"], work)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    def body(args: argparse.Namespace) -> int:
+        try:
+            return _body(args)
+        except DemoError as exc:
+            cli.say(f"demo: FAILED: {exc}")
+            return 1
+
+    return cli.main_wrapper(_parser, body, argv)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
