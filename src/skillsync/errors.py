@@ -71,6 +71,7 @@ class GitError(SkillsyncError):
         self.returncode = returncode
         self.stderr = redact(stderr.strip())
         cmd = " ".join(redact(a) for a in args)
-        last = self.stderr.splitlines()[-3:] if self.stderr else []
-        detail = " | ".join(line.strip() for line in last)
+        lines = [ln.strip() for ln in self.stderr.splitlines() if ln.strip()]
+        key = [ln for ln in lines if ln.startswith(("fatal:", "error:"))]
+        detail = (key or lines[-1:] or [""])[0]
         super().__init__(f"git {cmd} exited {returncode}" + (f": {detail}" if detail else ""))
