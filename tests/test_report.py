@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
+
 from conftest import run_script
 from engine_fixtures import target_yaml
 from test_sync import add_target, sync, world  # noqa: F401 - fixture re-export

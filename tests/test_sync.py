@@ -8,9 +8,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
 from conftest import git, make_bare_remote, make_repo, run_script
 from engine_fixtures import downstream, make_source, mode_of, repo_state, target_yaml
-
 from skillsync import mechanisms
 from skillsync.errors import TargetError
 from skillsync.fsutil import dumps

@@ -30,7 +30,7 @@ PROG_PREFIX = "skillsync"
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> Any:  # noqa: D102 - argparse API
+    def error(self, message: str) -> Any:
         self.print_usage(sys.stderr)
         raise UsageError(message)
 

@@ -121,7 +121,13 @@ class DemoError(Exception):
 
 
 def _body(args: argparse.Namespace) -> int:
-    from skillsync.commands import build_manifest, health, route_targets, sync, validate_sync_targets
+    from skillsync.commands import (
+        build_manifest,
+        health,
+        route_targets,
+        sync,
+        validate_sync_targets,
+    )
     from skillsync.examples import build_example_source
 
     d = Demo(Path(args.targets))
