@@ -329,3 +329,14 @@ def test_log_lines_validate_against_schema(world: dict) -> None:
         jsonschema.validate(e, schema)
     for p in (out["run"].path / "plans").glob("*.json"):
         jsonschema.validate(json.loads(p.read_text()), plan_schema)
+
+
+def test_changed_selection_is_not_answered_from_the_cache(world: dict) -> None:
+    bare = add_target(world, "down", skills='["alpha"]')
+    sync(world, "v1.0.0", "r1")
+    assert ".agents/skills/beta/SKILL.md" not in downstream(bare)
+    (world["targets"] / "down.yaml").write_text(
+        (world["targets"] / "down.yaml").read_text().replace('["alpha"]', '["*"]'))
+    out = sync(world, "v1.0.0", "r2")
+    assert out["results"]["down"].status == "synced"
+    assert ".agents/skills/beta/SKILL.md" in downstream(bare)

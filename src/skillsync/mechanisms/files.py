@@ -37,8 +37,11 @@ class FileSync(Mechanism):
             self.repo.close()
 
     def _cache_key(self, ctx: Context) -> str:
+        # Everything that decides which files land where is in the key: a target
+        # whose selection changed must not be answered "no-op" from the cache.
         t = ctx.target
-        return f"{t.repo}\0{t.branch}\0{t.dest}\0{t.mechanism}"
+        return "\0".join([str(t.repo), t.branch, t.dest, t.mechanism, ",".join(t.skills),
+                           repr(sorted(t.adapters))])
 
     def work_branch(self, ctx: Context) -> str | None:
         return sync_branch(ctx.version) if self.uses_work_branch else None
