@@ -124,6 +124,7 @@ def _body(args: argparse.Namespace) -> int:
     from skillsync.commands import (
         build_manifest,
         health,
+        notify,
         route_targets,
         sync,
         validate_sync_targets,
@@ -159,7 +160,7 @@ def _body(args: argparse.Namespace) -> int:
 
     with ExitStack() as stack:
         servers = _start_servers(stack)
-        gh, hook = servers["github"], servers["webhook"]
+        gh, hook, smtp = servers["github"], servers["webhook"], servers["smtp"]
 
         manifests = {}
         d.step("Build the v1.0.0 manifest and validate it")
@@ -215,8 +216,24 @@ def _body(args: argparse.Namespace) -> int:
         d.step("Pre-release v2.0.0-rc.1: only the prerelease channel takes it")
         run("v2.0.0-rc.1", "6-rc")
 
-        d.step("Semver-major v2.0.0: halts for every target that has not opted in (exit 3)")
-        run("v2.0.0", "7-major", expect=(3,))
+        d.step("Semver-major v2.0.0: halts where not opted in; platform-monorepo's "
+               "protected branch rejects the push")
+        _protect(d.scratch / "remotes" / "platform-monorepo.git")
+        s = run("v2.0.0", "7-major", expect=(1,))
+
+        d.step("Notify: the failure goes to a GitHub issue, Slack and email (loopback receivers)")
+        d.call(notify.main, [str(d.runs / "7-major"), "-o", str(d.scratch / "notify.json")])
+        for issue in gh.issues("acme/skills"):
+            cli.say(f"  GitHub issue acme/skills#{issue.number}: {issue.title!r} "
+                    f"(labels: {', '.join(issue.labels)})")
+        for body in hook.bodies():
+            if isinstance(body, dict) and "text" in body:
+                cli.say("  Slack: " + str(body["text"]).splitlines()[0])
+        for mail in smtp.messages:
+            cli.say(f"  email to {', '.join(mail.rcpt_tos)}: {mail.subject!r}")
+        failed = [t for t in s["targets"] if t["status"] == "failed"]
+        for t in failed:
+            cli.say(f"  rollback command for {t['id']}: {t['rollback']}")
 
     cli.say(f"\nDemo finished in {time.monotonic() - started:.1f}s. Run directories: {d.runs}")
     cli.say("Query a log, e.g.: jq -r 'select(.step==\"result\") | \"\\(.target) \\(.status) "
@@ -226,7 +243,7 @@ def _body(args: argparse.Namespace) -> int:
 
 def _start_servers(stack: ExitStack) -> dict[str, Any]:
     from skillsync.devservers.github import FakeGitHub
-    from skillsync.devservers.receivers import WebhookReceiver
+    from skillsync.devservers.receivers import SmtpServer, WebhookReceiver
     from skillsync.errors import UsageError
 
     for var in ("ACME_SYNC_TOKEN", "MOBILE_SYNC_TOKEN", "DOCS_PORTAL_HMAC_SECRET"):
@@ -234,13 +251,34 @@ def _start_servers(stack: ExitStack) -> dict[str, Any]:
     try:
         gh = FakeGitHub(port=GITHUB_PORT).start()
         stack.callback(gh.stop)
-        hook = WebhookReceiver(os.environ["DOCS_PORTAL_HMAC_SECRET"], port=WEBHOOK_PORT).start()
+        hook = WebhookReceiver(os.environ["DOCS_PORTAL_HMAC_SECRET"], port=WEBHOOK_PORT,
+                               unsigned_prefixes=("/services/",)).start()
         stack.callback(hook.stop)
     except OSError as exc:
         raise UsageError(f"cannot start the demo's loopback servers on ports {GITHUB_PORT}/"
                          f"{WEBHOOK_PORT}: {exc.strerror or exc}") from None
-    cli.say(f"  loopback GitHub API at {gh.url}, webhook receiver at {hook.url}")
-    return {"github": gh, "webhook": hook}
+    smtp = SmtpServer().start()
+    stack.callback(smtp.stop)
+    # Where notifications go: the source repository's issues on the loopback
+    # GitHub, a Slack-style incoming webhook and SMTP, all on 127.0.0.1.
+    os.environ.update({
+        "GITHUB_TOKEN": f"demo-{_random.token_hex(12)}",
+        "GITHUB_REPOSITORY": "acme/skills",
+        "GITHUB_API_URL": gh.url,
+        "SKILLSYNC_SLACK_WEBHOOK_URL": f"{hook.url}/services/T0DEMO/B0DEMO/{_random.token_hex(8)}",
+        "SKILLSYNC_SMTP_URL": smtp.url,
+    })
+    cli.say(f"  loopback GitHub API at {gh.url}, webhook/Slack receiver at {hook.url}, "
+            f"SMTP at {smtp.url}")
+    return {"github": gh, "webhook": hook, "smtp": smtp}
+
+
+def _protect(bare: Path) -> None:
+    """A server-side hook that refuses pushes, as a protected branch does."""
+    hook = bare / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\necho 'GH006: Protected branch update failed for refs/heads/main: "
+                    "changes must be made through a pull request.' >&2\nexit 1\n")
+    hook.chmod(0o755)
 
 
 def _prs(gh: Any) -> str:
