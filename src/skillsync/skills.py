@@ -1,0 +1,364 @@
+"""SKILL.md and adapter front matter: parsing and Agent Skills spec checks.
+
+Spec: https://agentskills.io/specification. Front matter is `---`, a YAML
+mapping, `---`, then the Markdown body.
+
+Front matter is not one of our config files, so it gets its own strictness
+(RELIABILITY.md 27-28): duplicate keys, aliases and merge keys stay errors (they
+are ambiguous or dangerous in any file), but a plain scalar that YAML would read
+as a non-string (`version: 1.10` -> 1.1, `name: no` -> False) is not a parse
+error here. It is kept as a `Scalar` holding the author's text and what YAML
+would make of it, and the spec check reports it against the field it sits in
+("metadata values must be strings ... quote it"), naming file and line.
+`yamlsafe.load` raises on those scalars (right for configs), so the node walk
+below is ours; its `Document` (values + line of every node) is yamlsafe's.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from skillsync.errors import ConfigError
+from skillsync.findings import Finding
+from skillsync.yamlsafe import Document, Path_
+
+NAME_MAX = 64
+DESCRIPTION_MAX = 1024
+COMPATIBILITY_MAX = 500
+# The spec's front matter fields; anything else belongs under `metadata`.
+SPEC_FIELDS = frozenset(
+    {"name", "description", "license", "compatibility", "metadata", "allowed-tools"}
+)
+ADAPTER_KEY = "adapter_metadata"
+
+_NAME_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
+_FENCE = "---"
+_MAX_NODES = 10_000
+
+
+@dataclass(frozen=True)
+class Scalar:
+    """A plain (unquoted) scalar that YAML reads as something other than a string."""
+
+    text: str      # what the author wrote, e.g. "1.10"
+    reads_as: str  # what a YAML reader makes of it, e.g. "the number 1.1"
+
+
+@dataclass(frozen=True)
+class FrontMatter:
+    data: dict[str, Any]
+    doc: Document
+    body_line: int  # first line of the Markdown body (1-based)
+
+    def where(self, *path: str | int) -> str:
+        return self.doc.where(tuple(path))
+
+
+def text_of(value: object) -> str | None:
+    """The author's text of a scalar (string or unquoted non-string), else None."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Scalar):
+        return value.text
+    return None
+
+
+def starts_with_fence(raw: bytes) -> bool:
+    """Cheap pre-check before decoding: does the file open with a `---` line?"""
+    head = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
+    first = head.split(b"\n", 1)[0].rstrip(b" \t\r")
+    return first == b"---"
+
+
+def parse_front_matter(text: str, path: str) -> FrontMatter:
+    """Parse the front matter of a Markdown file; ConfigError with `path:line` if malformed."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    lines = text.split("\n")
+    if not lines or lines[0].rstrip(" \t\r") != _FENCE:
+        raise ConfigError("no front matter: the file must start with a '---' line",
+                          where=f"{path}:1")
+    end = next(
+        (i for i in range(1, len(lines)) if lines[i].rstrip(" \t\r") in (_FENCE, "...")), None
+    )
+    if end is None:
+        raise ConfigError("front matter is not closed by a '---' line", where=f"{path}:1")
+    yaml_text = "\n".join(line.rstrip("\r") for line in lines[1:end])
+    doc = _load(yaml_text, path, first_line=2)
+    if doc.data is None:
+        raise ConfigError("front matter is empty", where=f"{path}:2")
+    if not isinstance(doc.data, dict):
+        raise ConfigError("front matter must be a YAML mapping (key: value lines)",
+                          where=f"{path}:2")
+    return FrontMatter(doc.data, doc, end + 2)
+
+
+# --------------------------------------------------------------------------- YAML
+
+
+class _Loader(yaml.SafeLoader):
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+            raise yaml.MarkedYAMLError(None, None, "YAML aliases are not allowed in front matter",
+                                       mark)
+        return super().compose_node(parent, index)
+
+
+# libyaml composes ~20x faster than pure-Python PyYAML (a release reads hundreds of
+# front matters), but it resolves aliases silently into shared nodes. So: compose
+# fast, and when a node turns up twice (an alias), compose again with `_Loader`,
+# which reports the alias at its own line.
+_FAST_LOADER: Any = getattr(yaml, "CSafeLoader", None)
+
+
+class _AliasSeen(Exception):
+    pass
+
+
+def _load(text: str, file: str, *, first_line: int) -> Document:
+    doc = Document(None, file)
+    for loader in (_FAST_LOADER, _Loader) if _FAST_LOADER else (_Loader,):
+        try:
+            node = yaml.compose(text, Loader=loader)
+            if node is not None:
+                doc.data = _build(node, (), doc, first_line, set())
+            return doc
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            line = (mark.line + first_line) if mark else first_line
+            problem = exc.problem or exc.context or "invalid YAML"
+            raise ConfigError(f"invalid YAML in front matter: {problem}",
+                              where=f"{file}:{line}") from None
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"invalid YAML in front matter: {exc}", where=file) from None
+        except _AliasSeen:
+            doc = Document(None, file)
+    raise ConfigError("YAML aliases are not allowed in front matter", where=file)
+
+
+def _build(node: yaml.Node, path: Path_, doc: Document, off: int, seen: set[int]) -> Any:
+    if id(node) in seen:
+        raise _AliasSeen
+    seen.add(id(node))
+    if len(seen) > _MAX_NODES:
+        raise ConfigError("front matter too large", where=doc.file)
+    line = node.start_mark.line + off
+    doc.lines[path] = line
+    if isinstance(node, yaml.MappingNode):
+        out: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            kline = key_node.start_mark.line + off
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise ConfigError("YAML merge keys (<<) are not allowed",
+                                  where=f"{doc.file}:{kline}")
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise ConfigError("mapping keys must be plain strings", where=f"{doc.file}:{kline}")
+            key = str(key_node.value)
+            if key in out:
+                raise ConfigError(f"duplicate key '{key}'", where=f"{doc.file}:{kline}")
+            out[key] = _build(value_node, (*path, key), doc, off, seen)
+            doc.lines[(*path, key)] = kline
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [_build(n, (*path, i), doc, off, seen) for i, n in enumerate(node.value)]
+    assert isinstance(node, yaml.ScalarNode)
+    if node.style or node.tag == "tag:yaml.org,2002:str":
+        return node.value
+    if node.tag == "tag:yaml.org,2002:null":
+        return None
+    return Scalar(node.value, _reads_as(node))
+
+
+def _reads_as(node: yaml.ScalarNode) -> str:
+    kind = node.tag.rsplit(":", 1)[-1]
+    try:
+        value = yaml.SafeLoader("").construct_object(node)
+    except (yaml.YAMLError, ValueError, TypeError):
+        return f"a {kind}"
+    names = {"bool": "the boolean", "int": "the number", "float": "the number",
+             "timestamp": "the date"}
+    return f"{names.get(kind, 'a ' + kind)} {value}"
+
+
+# --------------------------------------------------------------------------- spec checks
+
+
+def _kind(value: object) -> str:
+    if value is None:
+        return "empty"
+    if isinstance(value, Scalar):
+        return f"{value.text} (unquoted, which YAML reads as {value.reads_as}; quote it)"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return type(value).__name__
+
+
+def check_skill(text: str, path: str, *, folder: str | None) -> list[Finding]:
+    """Spec findings for one SKILL.md. `path` is its repo path; `folder` the name of
+    its directory (None for a skill at the repository root, which has no folder name)."""
+    try:
+        fm = parse_front_matter(text, path)
+    except ConfigError as exc:
+        return [Finding(exc.where or path, "skill-front-matter", "error", exc.message)]
+    return check_fields(fm, path, folder=folder)
+
+
+def check_fields(fm: FrontMatter, path: str, *, folder: str | None) -> list[Finding]:
+    out: list[Finding] = []
+    data = fm.data
+
+    def err(code: str, msg: str, *key: str | int) -> None:
+        out.append(Finding(fm.where(*key), code, "error", msg))
+
+    # name
+    if "name" not in data:
+        err("skill-name-missing", "missing required field 'name'")
+    else:
+        name = data["name"]
+        if not isinstance(name, str):
+            err("skill-name-invalid", f"name must be a string; it is {_kind(name)}", "name")
+        else:
+            problems = _name_problems(name)
+            if problems:
+                err("skill-name-invalid", f"name '{name}' is invalid: {problems}", "name")
+            elif folder is not None and name != folder:
+                err("skill-name-mismatch",
+                    f"name '{name}' must equal its folder name '{folder}'", "name")
+    # description
+    if "description" not in data:
+        err("skill-description-missing", "missing required field 'description'")
+    else:
+        desc = data["description"]
+        if not isinstance(desc, str):
+            err("skill-description-invalid",
+                f"description must be a string; it is {_kind(desc)}", "description")
+        elif not desc.strip():
+            err("skill-description-invalid", "description must not be empty", "description")
+        elif len(desc) > DESCRIPTION_MAX:
+            err("skill-description-invalid",
+                f"description is {len(desc)} characters; the limit is {DESCRIPTION_MAX}",
+                "description")
+    # license (spec: a license name or a bundled file's name)
+    if "license" in data and not isinstance(data["license"], str):
+        err("skill-license-invalid",
+            f"license must be a string; it is {_kind(data['license'])}", "license")
+    # compatibility
+    if "compatibility" in data:
+        comp = data["compatibility"]
+        if not isinstance(comp, str):
+            err("skill-compatibility-invalid",
+                f"compatibility must be a string; it is {_kind(comp)}", "compatibility")
+        elif not 1 <= len(comp) <= COMPATIBILITY_MAX:
+            err("skill-compatibility-invalid",
+                f"compatibility must be 1-{COMPATIBILITY_MAX} characters (it has {len(comp)})",
+                "compatibility")
+    # metadata: a map from string keys to string values
+    if "metadata" in data:
+        meta = data["metadata"]
+        if not isinstance(meta, dict):
+            err("skill-metadata-invalid",
+                f"metadata must be a mapping of strings; it is {_kind(meta)}", "metadata")
+        else:
+            for key, value in meta.items():
+                if not isinstance(value, str):
+                    err("skill-metadata-invalid",
+                        f"metadata values must be strings: '{key}' is {_kind(value)}",
+                        "metadata", key)
+    # allowed-tools: a space-delimited string or a list of strings (experimental)
+    if "allowed-tools" in data:
+        tools = data["allowed-tools"]
+        ok = isinstance(tools, str) or (
+            isinstance(tools, list) and all(isinstance(t, str) and t for t in tools)
+        )
+        if not ok:
+            err("skill-allowed-tools-invalid",
+                "allowed-tools must be a space-delimited string or a list of strings; it is "
+                + ("a list with a non-string item" if isinstance(tools, list) else _kind(tools)),
+                "allowed-tools")
+    # Unknown fields: the spec defines six and puts everything else under
+    # `metadata`. Real skills carry extra keys for their agents (`version`,
+    # `user-invocable`, ...), and a sync must not fail on them: a warning.
+    extra = sorted(k for k in data if k not in SPEC_FIELDS)
+    if extra:
+        out.append(Finding(
+            fm.where(extra[0]), "skill-unknown-field", "warning",
+            f"field(s) not in the Agent Skills spec: {', '.join(extra)}; "
+            "the spec puts extra properties under 'metadata'"))
+    return out
+
+
+def _name_problems(name: str) -> str:
+    if not name:
+        return f"must be 1-{NAME_MAX} characters"
+    if _NAME_RE.match(name) and len(name) <= NAME_MAX:
+        return ""
+    problems = []
+    if len(name) > NAME_MAX:
+        problems.append(f"{len(name)} characters, the limit is {NAME_MAX}")
+    if any(c.isupper() for c in name):
+        problems.append("uppercase letters")
+    if any(c not in _NAME_CHARS and not ("A" <= c <= "Z") for c in name):
+        problems.append("characters other than a-z, 0-9 and '-'")
+    if name.startswith("-") or name.endswith("-"):
+        problems.append("starts or ends with '-'")
+    if "--" in name:
+        problems.append("consecutive hyphens")
+    return "; ".join(problems) or "use a-z, 0-9 and single hyphens"
+
+
+# --------------------------------------------------------------------------- adapters
+
+
+@dataclass(frozen=True)
+class AdapterMeta:
+    skill_name: str
+    skill_version: str | None
+    adapter_id: str | None
+    source_path: str | None
+
+
+def adapter_meta(fm: FrontMatter) -> AdapterMeta:
+    """The adapter fields of a front matter that has `adapter_metadata` (lenient:
+    `check_adapter` reports what is wrong)."""
+    am = fm.data.get(ADAPTER_KEY)
+    am = am if isinstance(am, dict) else {}
+    name = text_of(am.get("skill_name")) or text_of(fm.data.get("name")) or ""
+    return AdapterMeta(
+        skill_name=name,
+        skill_version=text_of(am.get("skill_version")),
+        adapter_id=text_of(am.get("adapter_id")) or None,
+        source_path=text_of(am.get("source_path")) or None,
+    )
+
+
+def check_adapter(fm: FrontMatter, path: str) -> list[Finding]:
+    """Shape of `adapter_metadata`: a mapping naming its skill and that skill's version."""
+    out: list[Finding] = []
+    am = fm.data.get(ADAPTER_KEY)
+    if not isinstance(am, dict):
+        return [Finding(fm.where(ADAPTER_KEY), "adapter-metadata-invalid", "error",
+                        f"adapter_metadata must be a mapping; it is {_kind(am)}")]
+    for key in ("skill_name", "skill_version", "adapter_id", "source_path"):
+        if key in am and not isinstance(am[key], str):
+            out.append(Finding(fm.where(ADAPTER_KEY, key), "adapter-metadata-invalid", "error",
+                               f"adapter_metadata.{key} must be a string; it is {_kind(am[key])}"))
+    if "skill_name" not in am and "source_path" not in am:
+        out.append(Finding(fm.where(ADAPTER_KEY), "adapter-metadata-invalid", "error",
+                           "adapter_metadata names no skill (give skill_name or source_path)"))
+    if "skill_version" not in am:
+        out.append(Finding(fm.where(ADAPTER_KEY), "adapter-version-missing", "error",
+                           "adapter_metadata.skill_version is missing"))
+    sp = am.get("source_path")
+    if isinstance(sp, str) and (sp.startswith("/") or ".." in sp.split("/")):
+        out.append(Finding(fm.where(ADAPTER_KEY, "source_path"), "adapter-metadata-invalid",
+                           "error", f"adapter_metadata.source_path '{sp}' must be a path "
+                           "inside the repository"))
+    return out
