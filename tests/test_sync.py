@@ -340,3 +340,29 @@ def test_changed_selection_is_not_answered_from_the_cache(world: dict) -> None:
     out = sync(world, "v1.0.0", "r2")
     assert out["results"]["down"].status == "synced"
     assert ".agents/skills/beta/SKILL.md" in downstream(bare)
+
+
+def test_skills_cli_lock_entries_stay_correct(world: dict, tmp_path: Path) -> None:
+    from skillsync import skills_lock
+
+    other = {"source": "someone/else", "sourceType": "github", "computedHash": "ab" * 32}
+    lock = {"version": 1, "skills": {"other": other,
+                                      "alpha": {"source": "x", "sourceType": "local",
+                                                "computedHash": "00" * 32}}}
+    bare = add_target(world, "down", files={"README.md": "x\n",
+                                            "skills-lock.json": json.dumps(lock, indent=2) + "\n"})
+    sync(world, "v1.0.0", "r1")
+    new = json.loads(downstream(bare)["skills-lock.json"])
+    assert new["skills"]["other"] == other
+    # independent check: the CLI's folder walk over the released skill folder
+    export = tmp_path / "export"
+    export.mkdir()
+    archive = subprocess.run(["git", "-C", str(world["source"]), "archive", "v1.0.0"],
+                             capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(export)], input=archive, check=True)
+    for name in ("alpha", "beta"):
+        assert new["skills"][name]["computedHash"] == skills_lock.hash_folder(
+            export / "skills" / name)
+        assert new["skills"][name]["sourceType"] == "local"
+    again = sync(world, "v1.0.0", "r2")
+    assert again["results"]["down"].status == "no-op"

@@ -156,3 +156,24 @@ def init_bare(path: Path) -> None:
 def has_commit(git_dir: str | os.PathLike[str], sha: str) -> bool:
     proc = run(["cat-file", "-e", f"{sha}^{{commit}}"], git_dir, check=False)
     return proc.returncode == 0
+
+
+def read_blobs(git_dir: str | os.PathLike[str], blobs: Sequence[str]) -> dict[str, bytes]:
+    """Contents of `blobs` (ids) in one `cat-file --batch` call. For small sets
+    (a few skills); large streaming reads use manifest.BlobReader."""
+    wanted = list(dict.fromkeys(blobs))
+    if not wanted:
+        return {}
+    raw = run(["--git-dir", str(git_dir), "cat-file", "--batch"],
+              input=("\n".join(wanted) + "\n").encode()).stdout
+    out: dict[str, bytes] = {}
+    pos = 0
+    for oid in wanted:
+        end = raw.index(b"\n", pos)
+        header = raw[pos:end].decode().split()
+        if len(header) < 3 or header[1] == "missing":
+            raise SkillsyncError(f"object {oid} is missing from {git_dir}")
+        size = int(header[2])
+        out[oid] = raw[end + 1 : end + 1 + size]
+        pos = end + 1 + size + 1
+    return out

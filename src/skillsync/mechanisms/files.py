@@ -6,9 +6,9 @@ import posixpath
 from typing import Any
 
 from skillsync import git
-from skillsync.downstream import TargetRepo, read_cache, write_cache
+from skillsync.downstream import TargetRepo, read_cache, sha256_bytes, write_cache
 from skillsync.mechanisms.base import Context, Mechanism, Result, commit_message
-from skillsync.plan import Plan, desired_files, file_plan, new_lock
+from skillsync.plan import Operation, Plan, desired_files, file_plan, new_lock, selected_skills
 
 
 def sync_branch(version: str) -> str:
@@ -74,6 +74,8 @@ class FileSync(Mechanism):
         tree = self.repo.tree(head, _prefixes([*desired, *owned])) if head else {}
         plan = file_plan(ctx.manifest, t, head=head, tree=tree, lock=lock,
                          overwrite=ctx.overwrite, desired=desired)
+        if head and plan.decision in ("update", "no-op"):
+            self._plan_skills_lock(ctx, plan, head)
         plan.work_branch = work
         plan.data["owned_before"] = owned
         if work and work in heads:
@@ -88,6 +90,40 @@ class FileSync(Mechanism):
                                                 "complete": True})
         return plan
 
+    def _plan_skills_lock(self, ctx: Context, plan: Plan, head: str) -> None:
+        """Keep the `skills` CLI's skills-lock.json correct for the skills we sync
+        (only when the target already uses one). Same entry fields and
+        computedHash as the CLI: see skillsync.skills_lock."""
+        from skillsync import skills_lock
+
+        assert self.repo is not None
+        entry = self.repo.tree(head, [skills_lock.LOCK_FILE]).get(skills_lock.LOCK_FILE)
+        if entry is None or ctx.source_git_dir is None:
+            return
+        raw = self.repo.blob(head, skills_lock.LOCK_FILE) or b""
+        current = skills_lock.parse(raw.decode("utf-8", "replace"))
+        src = ctx.manifest["source"]
+        skills = selected_skills(ctx.manifest, ctx.target)
+        blobs = git.read_blobs(ctx.source_git_dir,
+                               [f["blob"] for s in skills for f in s["files"]])
+        entries = [
+            skills_lock.SkillLockEntry.for_release(
+                s["name"], src["repo"], src["ref"], s["path"],
+                skills_lock.compute_hash((f["path"], blobs[f["blob"]]) for f in s["files"]),
+            )
+            for s in skills
+        ]
+        text = skills_lock.render(skills_lock.update_lock(current, entries))
+        blob = self.repo.hash_object(text.encode())
+        if blob == entry[1]:
+            return
+        plan.operations.append(Operation("modify", skills_lock.LOCK_FILE,
+                                         sha256_bytes(text.encode()), blob, "100644", entry[1]))
+        plan.data["skills_lock_blob"] = blob
+        if plan.decision == "no-op":
+            plan.decision = "update"
+            plan.reason = f"{skills_lock.LOCK_FILE} entries out of date"
+
     def build(self, ctx: Context, plan: Plan, parent: str | None) -> str:
         """The sync commit on `parent`: release files, deletions, new lock."""
         assert self.repo is not None
@@ -101,6 +137,10 @@ class FileSync(Mechanism):
                 changes[p] = None
         lock = new_lock(ctx.manifest, desired, ctx.run.run_id)
         changes[t.lock_path] = ("100644", self.repo.hash_object(lock.to_json().encode()))
+        if plan.data.get("skills_lock_blob"):
+            from skillsync.skills_lock import LOCK_FILE
+
+            changes[LOCK_FILE] = ("100644", plan.data["skills_lock_blob"])
         n = plan.counts()
         skills = sorted({d.origin.split(":")[1] for d in desired.values()
                          if d.origin.startswith("skill:")})
