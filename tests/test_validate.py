@@ -201,3 +201,20 @@ def test_unreadable_source_is_exit_2(tmp: Path) -> None:
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == [
         f"validate-sync-targets: error: {tmp}/moved-away: no such directory"]
+
+
+def test_remote_flag_adds_health_findings(tmp_path: Path) -> None:
+    from conftest import make_bare_remote
+
+    good = make_bare_remote(tmp_path, "good")
+    tdir = tmp_path / "targets"
+    tdir.mkdir()
+    (tdir / "good.yaml").write_text(f"id: good\nrepo: {good}\nmechanism: push\n")
+    (tdir / "gone.yaml").write_text(f"id: gone\nrepo: {tmp_path / 'gone.git'}\nmechanism: push\n")
+    plain = run_script("validate-sync-targets", "--targets", str(tdir))
+    assert plain.returncode == 0, plain.stderr
+    res = run_script("validate-sync-targets", "--targets", str(tdir), "--remote")
+    assert res.returncode == 1
+    findings = json.loads(res.stdout)
+    assert {f["code"] for f in findings} >= {"health-remote"}
+    assert all("gone" in f["message"] for f in findings)

@@ -6,6 +6,7 @@ import argparse
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from skillsync import cli
 from skillsync.errors import EXIT_FAILED, EXIT_OK, ConfigError, UsageError
@@ -31,6 +32,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="manifest from build-manifest ('-' = stdin); omit to check targets only")
     p.add_argument("--source", metavar="PATH_OR_URL",
                    help="where to re-read the files from (default: the manifest's source.repo)")
+    p.add_argument("--remote", action="store_true",
+                   help="also run the target health check (remote reachable, branch, auth "
+                        "variable set, submodule path, webhook endpoint) for every enabled target")
     cli.add_targets(p)
     # None = not given: fall back to $SKILLSYNC_TARGETS, then ./targets only if it exists.
     p.set_defaults(targets=None)
@@ -49,6 +53,22 @@ def _targets_dir(arg: str | None) -> Path | None:
     return default if default.is_dir() else None
 
 
+def _health_findings(targets: Path | None) -> list[Any]:
+    """The health check's failures as findings (one per failed check)."""
+    from skillsync.findings import Finding
+    from skillsync.health import check_all
+    from skillsync.targets import load_targets
+
+    if targets is None:
+        raise UsageError("--remote needs a targets directory")
+    out = []
+    for h in check_all([t for t in load_targets(targets) if t.enabled]):
+        out += [Finding(str(h.target.source_file), f"health-{c.name}", "error",
+                        f"{h.target.id}: {c.message}")
+                for c in h.checks if not c.ok]
+    return out
+
+
 def _body(args: argparse.Namespace) -> int:
     from skillsync.findings import has_errors
     from skillsync.validate import validate
@@ -60,6 +80,8 @@ def _body(args: argparse.Namespace) -> int:
     if manifest is None and targets is None:
         raise UsageError("nothing to validate: give --manifest FILE|- and/or --targets DIR")
     findings = validate(manifest, source=args.source, targets_dir=targets)
+    if args.remote:
+        findings += _health_findings(targets)
     cli.emit_json([f.as_dict() for f in findings], args.output)
     for f in findings:
         cli.say(str(f))
