@@ -4,6 +4,7 @@ submodule pointer, no-op re-runs, drift, deletions, failures and exit codes."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from pathlib import Path
 
@@ -366,3 +367,37 @@ def test_skills_cli_lock_entries_stay_correct(world: dict, tmp_path: Path) -> No
         assert new["skills"][name]["sourceType"] == "local"
     again = sync(world, "v1.0.0", "r2")
     assert again["results"]["down"].status == "no-op"
+
+
+def test_unwritable_run_dir_fails_before_touching_any_target(world: dict, tmp_path: Path) -> None:
+    bare = add_target(world, "down")
+    before = repo_state(bare)
+    # A regular file where the run directory's parent should be: no write can
+    # succeed there, even as root (CI runs as root, so permission bits prove nothing).
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("x")
+    res = run_script("sync", "--manifest", str(world["v1.0.0"]), "--targets",
+                     str(world["targets"]), "--run-dir", str(blocker / "run"))
+    assert res.returncode == 2 and "not writable" in res.stderr
+    assert repo_state(bare) == before
+
+
+def test_dry_run_makes_no_http_write(world: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    from skillsync.devservers.github import FakeGitHub
+    from skillsync.devservers.receivers import WebhookReceiver
+
+    with FakeGitHub(token="t0ken-for-dry-run") as gh, WebhookReceiver("s3cret-hmac") as hook:
+        monkeypatch.setenv("PR_TOKEN", "t0ken-for-dry-run")
+        monkeypatch.setenv("HOOK_SECRET", "s3cret-hmac")
+        add_target(world, "prt", "pull-request",
+                   forge=f'{{api_url: "{gh.url}", repository: acme/x}}',
+                   auth="{method: token, env: PR_TOKEN}")
+        (world["targets"] / "hook.yaml").write_text(
+            f'id: hook\nmechanism: webhook\nurl: "{hook.url}/hook"\n'
+            "auth: {method: hmac, env: HOOK_SECRET}\n")
+        out = sync(world, "v1.0.0", "dry", dry_run=True)
+        assert {r.status for r in out["results"].values()} == {"planned"}
+        assert gh.writes() == [] and hook.requests == []
+        live = sync(world, "v1.0.0", "live")
+        assert {r.status for r in live["results"].values()} == {"synced"}
+        assert len(hook.deliveries) == 1 and gh.writes()
