@@ -30,7 +30,8 @@ PINNED_ENV = {
 
 
 @pytest.fixture(autouse=True)
-def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+def _isolated_home(tmp_path_factory: pytest.TempPathFactory,
+                   monkeypatch: pytest.MonkeyPatch) -> None:
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
@@ -55,7 +56,8 @@ def git(*args: str, cwd: Path | str | None = None) -> str:
     return proc.stdout.strip()
 
 
-def make_repo(path: Path, files: dict[str, str | bytes] | None = None, *, message: str = "init") -> Path:
+def make_repo(path: Path, files: dict[str, str | bytes] | None = None, *,
+              message: str = "init") -> Path:
     """A non-bare repository at `path` with `files` committed on main."""
     path.mkdir(parents=True, exist_ok=True)
     git("init", "-q", "-b", "main", str(path))

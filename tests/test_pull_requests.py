@@ -9,10 +9,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import git
-from test_sync import add_target, sync, world  # noqa: F401 - fixture re-export
 
+from conftest import git
 from skillsync.devservers.github import FakeGitHub
+from test_sync import add_target, sync, world  # noqa: F401 - fixture re-export
 
 CANARY = "ghp_CANARY_3f9a1c77e0d24b58"
 
@@ -100,7 +100,8 @@ def test_missing_or_wrong_token_fails_that_target_only(world: dict, gh: FakeGitH
 
 
 def test_canary_token_appears_nowhere(world: dict, gh: FakeGitHub,  # noqa: F811
-                                      monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]) -> None:
+                                      monkeypatch: pytest.MonkeyPatch,
+                                      capfd: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setenv("ACME_TOKEN", CANARY)
     bare = pr_target(world, gh)
     gh.inject(r"/pulls$", [500, 500])   # retried, and error paths exercised

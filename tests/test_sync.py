@@ -4,7 +4,6 @@ submodule pointer, no-op re-runs, drift, deletions, failures and exit codes."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from pathlib import Path
 
@@ -163,7 +162,8 @@ def test_non_fast_forward_is_refused_never_forced(world: dict, tmp_path: Path) -
     manifest = json.loads(world["v1.0.0"].read_text())
     target = load_targets(world["targets"])[0]
     rd = RunDir(tmp_path / "runs" / "nff").create()
-    ctx = Context(target, manifest, rd, open_source(str(world["source"]), manifest["source"]["commit"]))
+    ctx = Context(target, manifest, rd,
+                  open_source(str(world["source"]), manifest["source"]["commit"]))
     mech = mechanisms.get("push")
     plan = mech.plan(ctx)
     # Someone pushes between our read and our push.
@@ -220,7 +220,8 @@ def test_pull_request_lease_refuses_to_overwrite(world: dict, tmp_path: Path) ->
     manifest = json.loads(world["v1.0.0"].read_text())
     target = load_targets(world["targets"])[0]
     rd = RunDir(tmp_path / "runs" / "lease").create()
-    ctx = Context(target, manifest, rd, open_source(str(world["source"]), manifest["source"]["commit"]))
+    ctx = Context(target, manifest, rd,
+                  open_source(str(world["source"]), manifest["source"]["commit"]))
     mech = mechanisms.get("pull-request")
     plan = mech.plan(ctx)
     work = tmp_path / "racer"
@@ -292,7 +293,8 @@ def test_sync_script_exit_codes_and_pipe(world: dict) -> None:
                      env={"SKILLSYNC_CACHE": str(world["root"] / "cache")})
     assert res.returncode == 1, res.stderr
     summary = json.loads(res.stdout)
-    assert {t["id"]: t["status"] for t in summary["targets"]} == {"down": "synced", "gone": "failed"}
+    statuses = {t["id"]: t["status"] for t in summary["targets"]}
+    assert statuses == {"down": "synced", "gone": "failed"}
     assert "Traceback" not in res.stderr
     one = run_script("sync-target", "--target", "down", "--manifest", str(world["v1.0.0"]),
                      "--targets", str(world["targets"]), "--run-dir",
@@ -322,8 +324,9 @@ def test_log_lines_validate_against_schema(world: dict) -> None:
     add_target(world, "down")
     add_target(world, "prt", "pull-request", risk="medium")
     out = sync(world, "v1.0.0", "r1")
-    schema = json.loads((Path(__file__).parent.parent / "schemas/log-event.schema.json").read_text())
-    plan_schema = json.loads((Path(__file__).parent.parent / "schemas/plan.schema.json").read_text())
+    schemas = Path(__file__).parent.parent / "schemas"
+    schema = json.loads((schemas / "log-event.schema.json").read_text())
+    plan_schema = json.loads((schemas / "plan.schema.json").read_text())
     events = list(out["run"].events())
     assert len(events) > 5
     for e in events:

@@ -9,6 +9,7 @@ failure looks to the user.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -85,7 +86,8 @@ def read_json(arg: str, what: str = "JSON") -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         src = "stdin" if arg == "-" else arg
-        raise UsageError(f"{what} is not valid JSON: {exc.msg}", where=f"{src}:{exc.lineno}") from None
+        raise UsageError(f"{what} is not valid JSON: {exc.msg}",
+                         where=f"{src}:{exc.lineno}") from None
 
 
 def emit_json(obj: Any, output: str = "-") -> None:
@@ -126,10 +128,8 @@ def run(
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader of our stdout went away (e.g. `| head`); not our failure.
-        try:
+        with contextlib.suppress(OSError):
             sys.stdout = open(os.devnull, "w")  # noqa: SIM115
-        except OSError:
-            pass
         return 0
     except Exception:
         from skillsync.secrets import redact

@@ -87,7 +87,8 @@ def desired_files(manifest: Mapping[str, Any], target: Target) -> dict[str, Desi
         norm = posixpath.normpath(path)
         if norm in out and out[norm].blob != f["blob"]:
             raise ConfigError(
-                f"{origin} and {out[norm].origin} both land on {norm}", where=str(target.source_file)
+                f"{origin} and {out[norm].origin} both land on {norm}",
+                where=str(target.source_file),
             )
         out[norm] = DesiredFile(norm, f["sha256"], f["blob"], f["mode"], int(f["size"]), origin)
 

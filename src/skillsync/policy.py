@@ -100,10 +100,12 @@ def route(
         if not t.enabled:
             chosen.append((t, "skip", "target is disabled"))
         elif release.is_prerelease and t.channel != "prerelease":
-            chosen.append((t, "skip", f"pre-release {release.version} goes only to the prerelease channel"))
+            chosen.append((t, "skip", f"pre-release {release.version} goes only to the "
+                                      "prerelease channel"))
         elif major and not (t.accept_major or allow_major):
-            chosen.append((t, "halt", f"semver-major release {release.version} needs accept_major: true "
-                                      "in the target or --allow-major for this run"))
+            chosen.append((t, "halt", f"semver-major release {release.version} needs "
+                                      "accept_major: true in the target or --allow-major "
+                                      "for this run"))
         else:
             chosen.append((t, "sync", "takes this release"))
     tiers = sorted({t.risk_rank for t, d, _ in chosen if d == "sync"})

@@ -82,7 +82,8 @@ def markdown(summary: dict[str, Any]) -> str:
     lines = [
         f"## skillsync {rel.get('version') or '?'} — {summary['status']}",
         "",
-        f"Run `{summary['run']}` · source `{rel.get('source')}` @ `{(rel.get('commit') or '')[:12]}`"
+        f"Run `{summary['run']}` · source `{rel.get('source')}` "
+        f"@ `{(rel.get('commit') or '')[:12]}`"
         + (" · **dry run**" if summary["dry_run"] else ""),
         "",
         "| target | mechanism | wave | status | changes | details |",

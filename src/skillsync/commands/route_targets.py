@@ -15,13 +15,15 @@ output: a JSON list, one entry per target that takes the release:
 with --all, halted and skipped targets too (decision "halt" / "skip").
 
 examples:
-  scripts/build-manifest --source . --ref v2.3.0 | scripts/route-targets --manifest - | jq -r '.[].id'
+  scripts/build-manifest --source . --ref v2.3.0 \\
+    | scripts/route-targets --manifest - | jq -r '.[].id'
   scripts/route-targets --manifest manifest.json --only 'canary-*' --allow-major"""
 
 
 def _parser() -> argparse.ArgumentParser:
     p = cli.parser("route-targets", __doc__ or "", EPILOG)
-    p.add_argument("--manifest", required=True, metavar="FILE", help="manifest JSON, or - for stdin")
+    p.add_argument("--manifest", required=True, metavar="FILE",
+                   help="manifest JSON, or - for stdin")
     cli.add_targets(p)
     p.add_argument("--only", nargs="+", metavar="ID", help="only these target ids (globs allowed)")
     p.add_argument("--allow-major", action="store_true",

@@ -23,7 +23,8 @@ example:
 def _parser() -> argparse.ArgumentParser:
     p = cli.parser("sync-target", __doc__ or "", EPILOG)
     p.add_argument("--target", required=True, metavar="ID", help="target id")
-    p.add_argument("--manifest", required=True, metavar="FILE", help="manifest JSON, or - for stdin")
+    p.add_argument("--manifest", required=True, metavar="FILE",
+                   help="manifest JSON, or - for stdin")
     cli.add_targets(p)
     cli.add_run_dir(p)
     add_sync_options(p)

@@ -70,7 +70,7 @@ class Mechanism(abc.ABC):
         """Problems found when reading the target fresh after a sync ([] = as released)."""
         return []
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional hook, most mechanisms hold nothing
         """Release temporary resources."""
 
 

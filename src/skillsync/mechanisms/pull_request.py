@@ -44,7 +44,8 @@ class PullRequest(FileSync):
                              f"pull request #{pr.get('number')} for {ctx.version} was closed by a "
                              "person; not reopened", commit=commit, branch=work, pull_request=pr)
         return ok_result(ctx, plan, "synced",
-                         f"branch {work} {pushed}; pull request #{pr.get('number')} {pr.get('action')}",
+                         f"branch {work} {pushed}; pull request #{pr.get('number')} "
+                         f"{pr.get('action')}",
                          commit=commit, branch=work, pull_request=pr)
 
 
