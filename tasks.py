@@ -102,3 +102,25 @@ def report(c: Context, run: str) -> None:
 def test(c: Context) -> None:
     """Run the test suite through nox."""
     c.run("nox -s tests", pty=False)
+
+
+@task(help={"run": "run id or run directory", "target": "comma-separated target ids",
+            "all_synced": "every target the run synced", "dry_run": "say what would change",
+            "force": "even if the target moved on since the sync", "targets": "targets dir"})
+def rollback(c: Context, run: str, target: str = "", all_synced: bool = False,
+             dry_run: bool = False, force: bool = False, targets: str = "") -> None:
+    """Return targets to their pre-sync snapshot (scripts/rollback)."""
+    from skillsync.commands import rollback as cmd
+
+    argv = ["--run", run]
+    for tid in filter(None, target.split(",")):
+        argv += ["--target", tid]
+    if all_synced:
+        argv.append("--all-synced")
+    if dry_run:
+        argv.append("--dry-run")
+    if force:
+        argv.append("--force")
+    if targets:
+        argv += ["--targets", targets]
+    _call(cmd.main, argv)

@@ -29,6 +29,10 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
     major = json.loads((runs / "7-major" / "summary.json").read_text())
     statuses = {t["id"]: t["status"] for t in major["targets"]}
     assert statuses["platform-monorepo"] == "failed" and statuses["canary-docs"] == "halted"
+    assert "verified: .agents/skills on main byte-identical to the snapshot" in err
+    rolled = json.loads((tmp_path / ".skillsync" / "demo" / "rollback.json").read_text())
+    again = json.loads((tmp_path / ".skillsync" / "demo" / "rollback-again.json").read_text())
+    assert "rolled-back" in json.dumps(rolled) and "no-op" in json.dumps(again)
     notified = json.loads((tmp_path / ".skillsync" / "demo" / "notify.json").read_text())
     assert notified  # every channel reported
     # The demo's secrets (tokens, the Slack URL) never reach its output or run records.

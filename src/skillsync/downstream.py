@@ -10,10 +10,12 @@ exactly the objects the downstream lacks.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import shutil
+import signal
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -40,6 +42,33 @@ def transport_url(url: str) -> str:
     if git.is_local(url):
         return Path(url).resolve().as_uri()
     return url
+
+
+KILL_ENV = "SKILLSYNC_TEST_KILL_AT"
+
+
+def checkpoint(step: str) -> None:
+    """Test hook for RELIABILITY 10: with SKILLSYNC_TEST_KILL_AT=<step> in the
+    environment, the process SIGKILLs itself when it reaches <step>, so the
+    kill tests can stop a real run at each step in turn. Steps, in order:
+    locked, snapshot, push, pushed, applied, verified (see sync.sync_one)."""
+    if os.environ.get(KILL_ENV) == step:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def remote_env(extra: Mapping[str, str]) -> dict[str, str]:
+    """SERVE_ENV plus `extra` (an auth_env), with both GIT_CONFIG_* lists merged."""
+    env = dict(SERVE_ENV)
+    env.update({k: v for k, v in extra.items() if not k.startswith("GIT_CONFIG_")})
+    n = int(env["GIT_CONFIG_COUNT"])
+    i = 0
+    while f"GIT_CONFIG_KEY_{i}" in extra:
+        env[f"GIT_CONFIG_KEY_{n}"] = extra[f"GIT_CONFIG_KEY_{i}"]
+        env[f"GIT_CONFIG_VALUE_{n}"] = extra[f"GIT_CONFIG_VALUE_{i}"]
+        n += 1
+        i += 1
+    env["GIT_CONFIG_COUNT"] = str(n)
+    return env
 
 
 def cache_dir() -> Path:
@@ -70,6 +99,10 @@ class TargetRepo:
     counters: Counters = field(default_factory=Counters)
     git_dir: Path | None = None
     _tmp: tempfile.TemporaryDirectory[str] | None = None
+    # What this repository object did, for the manual fallback (skillsync.fallback):
+    built: list[str] = field(default_factory=list)     # commits build_commit made
+    rejected: str | None = None                         # why the server refused a push
+    _fetched: set[str] = field(default_factory=set)
 
     # -- remote refs -------------------------------------------------------------
     def heads(self, branches: Sequence[str]) -> dict[str, str]:
@@ -85,19 +118,8 @@ class TargetRepo:
         }
 
     def _env(self) -> dict[str, str]:
-        env = dict(SERVE_ENV)
         # auth_env appends after our GIT_CONFIG_* entries
-        token_env = {k: v for k, v in self.env.items() if not k.startswith("GIT_CONFIG_")}
-        env.update(token_env)
-        n = int(env["GIT_CONFIG_COUNT"])
-        i = 0
-        while f"GIT_CONFIG_KEY_{i}" in self.env:
-            env[f"GIT_CONFIG_KEY_{n}"] = self.env[f"GIT_CONFIG_KEY_{i}"]
-            env[f"GIT_CONFIG_VALUE_{n}"] = self.env[f"GIT_CONFIG_VALUE_{i}"]
-            n += 1
-            i += 1
-        env["GIT_CONFIG_COUNT"] = str(n)
-        return env
+        return remote_env(self.env)
 
     # -- local scratch repository -------------------------------------------------
     def open(self, branches: Sequence[str]) -> Path:
@@ -120,6 +142,22 @@ class TargetRepo:
             self._git(["fetch", "-q", "--depth=1", "--filter=blob:none", "--no-tags",
                        "origin", *specs])
         return self.git_dir
+
+    def fetch_commits(self, shas: Iterable[str]) -> None:
+        """Fetch these commits (depth 1, no blobs) into the scratch repository.
+
+        Presence is judged from the refs we fetched and the commits we made, not
+        by asking git: in a partial clone, looking up a missing commit would
+        lazily fetch it together with its whole history."""
+        assert self.git_dir is not None
+        have = set(self.out(["for-each-ref", "--format=%(objectname)"]).split())
+        have |= set(self.built) | self._fetched
+        want = [s for s in dict.fromkeys(shas) if s and s not in have]
+        if want:
+            self.counters.fetches += 1
+            self._git(["fetch", "-q", "--depth=1", "--filter=blob:none", "--no-tags",
+                       "origin", *want])
+            self._fetched.update(want)
 
     def _git(self, args: Sequence[str], **kw: Any) -> Any:
         assert self.git_dir is not None
@@ -202,17 +240,22 @@ class TargetRepo:
         args = [*git.IDENTITY, *gd, "commit-tree", tree, "-F", "-"]
         if parent:
             args += ["-p", parent]
-        return git.run(args, env=self._env(), input=message.encode()).stdout.decode().strip()
+        sha = git.run(args, env=self._env(), input=message.encode()).stdout.decode().strip()
+        self.built.append(sha)
+        return sha
 
     def push(self, refspecs: Sequence[str], *, leases: Sequence[str] = ()) -> None:
         """Push atomically (all refs or none); `leases` are --force-with-lease=ref:expect."""
         self.counters.pushes += 1
         args = ["push", "--atomic", "--porcelain",
                 *[f"--force-with-lease={lease}" for lease in leases], "origin", *refspecs]
+        checkpoint("push")
         proc = self._git(args, check=False)
         if proc.returncode != 0:
-            raise TargetError(push_failure(proc.stdout.decode("utf-8", "replace"),
-                                           proc.stderr.decode("utf-8", "replace")))
+            self.rejected = push_failure(proc.stdout.decode("utf-8", "replace"),
+                                         proc.stderr.decode("utf-8", "replace"))
+            raise TargetError(self.rejected)
+        checkpoint("pushed")
 
     def trailers(self, commit: str) -> dict[str, str]:
         text = self.out(["log", "-1", "--format=%(trailers:only,unfold)", commit])
@@ -259,10 +302,8 @@ def write_cache(key: str, data: dict[str, Any]) -> None:
     from skillsync.fsutil import write_json
 
     p = cache_dir() / "targets" / f"{hashlib.sha256(key.encode()).hexdigest()[:32]}.json"
-    try:
+    with contextlib.suppress(OSError):  # an unwritable cache only costs a fetch next time
         write_json(p, data)
-    except OSError:
-        pass  # a cache that cannot be written only costs a fetch next time
 
 
 def rmtree(path: Path) -> None:

@@ -4,21 +4,32 @@ One target's failure never stops the others in its wave. A failed canary wave
 (the lowest risk tier) stops the later waves, which are reported as not
 attempted. The release ref was resolved to a commit when the manifest was
 built; before each wave we check the tag still points there (RELIABILITY 9).
+
+A live sync of one target (`sync_one`), when its plan says `update`:
+take the target lock (skillsync.locking), re-plan if the target moved while we
+waited, write the pre-sync snapshot (skillsync.snapshot), apply, verify, release
+the lock. A target that refuses the write gets a manual fallback bundle
+(skillsync.fallback). `run_sync` holds the per-source lock for the whole run.
+The test hook SKILLSYNC_TEST_KILL_AT=<step> (downstream.checkpoint) SIGKILLs the
+process at: locked, snapshot, push, pushed, applied, verified.
 """
 
 from __future__ import annotations
 
+import os
 import traceback
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from skillsync import mechanisms, policy
+from skillsync.downstream import TargetRepo, checkpoint
 from skillsync.errors import EXIT_FAILED, EXIT_HALTED, EXIT_OK, SkillsyncError
 from skillsync.git import auth_env
-from skillsync.mechanisms.base import Context, Result
+from skillsync.mechanisms.base import Context, Mechanism, Result
 from skillsync.model import Target
+from skillsync.plan import Plan
 from skillsync.runlog import RunDir
 from skillsync.secrets import from_env
 
@@ -34,6 +45,16 @@ class Options:
     verify: bool = True
     source: str | None = None     # where to read source blobs (default: manifest's source.repo)
     check_tag: bool = True
+    locks: bool = True            # source flock + per-target lock ref (live runs only)
+    # seconds to wait for a lock another run holds (0: stop at once with the reason)
+    lock_wait: float = field(default_factory=lambda: _env_float("SKILLSYNC_LOCK_WAIT", 0.0))
+
+
+def _env_float(name: str, default: float) -> float:
+    try:
+        return float(os.environ.get(name, default))
+    except ValueError:
+        return default
 
 
 def release_of(manifest: dict[str, Any]) -> policy.Release:
@@ -59,9 +80,14 @@ def context_for(target: Target, manifest: dict[str, Any], run: RunDir,
 def sync_one(target: Target, manifest: dict[str, Any], run: RunDir, source_git_dir: Any,
              opts: Options, *, wave: int | None = None) -> Result:
     """Plan, then apply unless dry run; every outcome becomes a Result (never raises)."""
+    from skillsync import fallback
+    from skillsync.locking import LockBusy, TargetLock
+
     ctx = context_for(target, manifest, run, source_git_dir, opts)
     mech = mechanisms.get(target.mechanism)
     ctx.log("plan", "start", f"planning {target.mechanism} target", wave=wave)
+    plan: Plan | None = None
+    tlock: TargetLock | None = None
     try:
         if (target.auth.method != "none" and target.auth.env and not opts.dry_run
                 and (ctx.token or ctx.secret) is None):
@@ -69,45 +95,162 @@ def sync_one(target: Target, manifest: dict[str, Any], run: RunDir, source_git_d
                 f"auth variable {target.auth.env} is not set (auth method {target.auth.method}); "
                 "renew or export it"
             )
-        plan = mech.plan(ctx)
-        _policy_check(plan, manifest, target, opts)
-        run.write(f"plans/{target.id}.json", plan.as_dict())
-        ctx.log("plan", plan.decision, plan.reason, counts=plan.counts(),
-                operations=len(plan.operations))
-        if plan.decision != "update":
-            status = {"no-op": "no-op", "skip": "skipped", "halt": "halted"}[plan.decision]
-            result = Result(target.id, target.mechanism, status, plan.reason,
-                            changes=plan.counts(), commit=plan.base_head)
-        elif opts.dry_run:
-            result = Result(target.id, target.mechanism, "planned",
-                            f"dry run: would {plan.reason}", changes=plan.counts())
-        else:
-            ctx.log("apply", "start", f"applying {plan.reason}")
-            result = mech.apply(ctx, plan)
-            if opts.verify and result.status == "synced":
-                problems = mech.verify(ctx)
-                if problems:
-                    result.status = "failed"
-                    result.error = "verification failed: " + "; ".join(problems[:5])
-                    result.message = result.error
-                else:
-                    result.data["verified"] = True
-                    ctx.log("verify", "ok", "target matches the release")
+        plan = _plan(ctx, mech, manifest, target, opts)
+        result = _decided(ctx, plan, opts)
+        if result is None:
+            if opts.dry_run:
+                # Read only, like the plan; written only inside the run directory.
+                _snapshot(ctx, mech, plan, None)
+                result = Result(target.id, target.mechanism, "planned",
+                                f"dry run: would {plan.reason}", changes=plan.counts())
+            else:
+                if opts.locks and target.repo:
+                    tlock = TargetLock(target.repo, ctx.git_env, run.run_id, target=target.id,
+                                       wait=opts.lock_wait)
+                    tlock.acquire()
+                    _log_lock(ctx, tlock)
+                checkpoint("locked")
+                heads = _heads_now(ctx, plan)
+                if heads is not None and _moved(plan, heads):
+                    ctx.log("plan", "restart", "the target moved while we waited; planning again")
+                    mech.close()
+                    plan = _plan(ctx, mech, manifest, target, opts)
+                    result = _decided(ctx, plan, opts)
+                    heads = None
+                if result is None:
+                    _snapshot(ctx, mech, plan, heads)
+                    checkpoint("snapshot")
+                    result = _apply(ctx, mech, plan, opts)
+    except LockBusy as exc:
+        result = Result(target.id, target.mechanism, "failed", str(exc), error=str(exc))
     except SkillsyncError as exc:
         result = Result(target.id, target.mechanism, "failed", str(exc), error=str(exc))
+        if not opts.dry_run and fallback.cannot_write(exc, getattr(mech, "repo", None)):
+            try:
+                where = fallback.write(ctx, mech, plan, exc)
+            except Exception as err:
+                ctx.log("fallback", "failed", repr(err), traceback=traceback.format_exc())
+                where = None
+            if where is not None:
+                result.data["fallback"] = str(where)
+                result.message += f" (manual fallback: {where}/README.md)"
     except Exception as exc:  # one target's bug must not take the fleet down
         ctx.log("internal-error", "error", repr(exc), traceback=traceback.format_exc())
         result = Result(target.id, target.mechanism, "failed", f"internal error: {exc!r}",
                         error=f"internal error: {exc!r}")
     finally:
+        if tlock is not None:
+            try:
+                tlock.release()
+            except Exception as exc:
+                ctx.log("lock", "failed", f"could not release the target lock: {exc}")
         mech.close()
     result.data["wave"] = wave
     result.data["dry_run"] = opts.dry_run
     result.data["meta"] = target_meta(target)
+    if run.snapshot_path(target.id).exists():
+        result.data["snapshot"] = f"snapshots/{target.id}.json"
     ctx.log("result", result.status, result.message,
             data={k: v for k, v in result.as_dict().items() if k not in ("message", "target")})
     run.write(f"results/{target.id}.json", result.as_dict())
     return result
+
+
+def _plan(ctx: Context, mech: Mechanism, manifest: dict[str, Any], target: Target,
+          opts: Options) -> Plan:
+    plan = mech.plan(ctx)
+    _policy_check(plan, manifest, target, opts)
+    ctx.run.write(f"plans/{target.id}.json", plan.as_dict())
+    ctx.log("plan", plan.decision, plan.reason, counts=plan.counts(),
+            operations=len(plan.operations))
+    return plan
+
+
+def _decided(ctx: Context, plan: Plan, opts: Options) -> Result | None:
+    """The Result for a plan that writes nothing; None for an update."""
+    if plan.decision == "update":
+        return None
+    t = ctx.target
+    status = {"no-op": "no-op", "skip": "skipped", "halt": "halted"}[plan.decision]
+    return Result(t.id, t.mechanism, status, plan.reason, changes=plan.counts(),
+                  commit=plan.base_head)
+
+
+def _log_lock(ctx: Context, tlock: Any) -> None:
+    if tlock.skipped:
+        ctx.log("lock", "skipped", "target refused the lock ref; going on without it (every "
+                                   f"write is still fast-forward or leased): {tlock.skipped}")
+    elif tlock.took_over is not None:
+        ctx.log("lock", "ok", f"took over a stale target lock ({tlock.took_over.describe()})")
+    else:
+        ctx.log("lock", "ok", "target lock taken")
+
+
+def _heads_now(ctx: Context, plan: Plan) -> dict[str, str] | None:
+    t = ctx.target
+    if not t.repo:
+        return None
+    wanted = [t.branch] + ([plan.work_branch] if plan.work_branch else [])
+    return TargetRepo(t.repo, ctx.git_env).heads(wanted)
+
+
+def _moved(plan: Plan, heads: dict[str, str]) -> bool:
+    if heads.get(plan.branch or "") != plan.base_head:
+        return True
+    work = plan.work_branch
+    return bool(work) and heads.get(work or "") != plan.data.get("work_head")
+
+
+def _snapshot(ctx: Context, mech: Mechanism, plan: Plan, heads: dict[str, str] | None) -> None:
+    """Write snapshots/<id>.json unless this run already wrote to the target (then the
+    first snapshot, taken before that write, is the one to roll back to)."""
+    from skillsync import snapshot
+
+    t = ctx.target
+    repo = getattr(mech, "repo", None)
+    existing = snapshot.load(ctx.run, t.id)
+    if existing and existing.get("run") == ctx.run.run_id and existing.get("complete") \
+            and repo is not None and repo.git_dir is not None:
+        tips = [plan.base_head, plan.data.get("work_head")]
+        repo.fetch_commits([c for c in tips if c])
+        if snapshot.written_by(repo, ctx.run.run_id, tips):
+            ctx.log("snapshot", "kept", "this run already wrote here; keeping its first snapshot")
+            return
+    snap = snapshot.take(t, ctx.manifest, run_id=ctx.run.run_id, env=ctx.git_env,
+                         token=ctx.token, repo=repo if t.repo else None, heads=heads)
+    snapshot.save(ctx.run, snap)
+    ctx.log("snapshot", "ok", f"branch head {str(snap.get('head') or '-')[:12]}, "
+                              f"{len(snap.get('files') or {})} file(s) recorded")
+
+
+def _apply(ctx: Context, mech: Mechanism, plan: Plan, opts: Options) -> Result:
+    ctx.log("apply", "start", f"applying {plan.reason}")
+    result = mech.apply(ctx, plan)
+    checkpoint("applied")
+    if opts.verify and result.status == "synced":
+        problems = mech.verify(ctx)
+        if problems:
+            result.status = "failed"
+            result.error = "verification failed: " + "; ".join(problems[:5])
+            result.message = result.error
+        else:
+            result.data["verified"] = True
+            ctx.log("verify", "ok", "target matches the release")
+    if ctx.target.mechanism == "webhook" and result.status == "synced":
+        _remember_payload(ctx)
+    checkpoint("verified")
+    return result
+
+
+def _remember_payload(ctx: Context) -> None:
+    """Keep the delivered payload: the next release's snapshot records it as the
+    'previous release' a webhook rollback re-sends."""
+    from skillsync.downstream import write_cache
+    from skillsync.mechanisms.webhook import payload_for
+    from skillsync.snapshot import webhook_cache_key
+
+    write_cache(webhook_cache_key(ctx.target), {
+        "payload": payload_for(ctx), "run": ctx.run.run_id, "digest": ctx.manifest["digest"]})
 
 
 def target_meta(target: Target) -> dict[str, Any]:
@@ -136,7 +279,25 @@ def _policy_check(plan: Any, manifest: dict[str, Any], target: Target, opts: Opt
 
 def run_sync(manifest: dict[str, Any], targets: Sequence[Target], run: RunDir,
              opts: Options, *, only: Sequence[str] | None = None) -> dict[str, Result]:
-    """Sync every routed target, wave by wave. Returns results by target id."""
+    """Sync every routed target, wave by wave. Returns results by target id.
+
+    A live run holds the per-source lock (skillsync.locking.SourceLock) throughout;
+    LockBusy (exit 1) when another run holds it and `opts.lock_wait` runs out."""
+    from skillsync.locking import SourceLock
+
+    if opts.dry_run or not opts.locks:
+        return _run_sync(manifest, targets, run, opts, only=only)
+    lock = SourceLock(str(manifest["source"]["repo"]), run.run_id, wait=opts.lock_wait)
+    lock.acquire()
+    run.log("lock", "ok", "source lock taken")
+    try:
+        return _run_sync(manifest, targets, run, opts, only=only)
+    finally:
+        lock.release()
+
+
+def _run_sync(manifest: dict[str, Any], targets: Sequence[Target], run: RunDir,
+              opts: Options, *, only: Sequence[str] | None = None) -> dict[str, Result]:
     from skillsync.source import open_source, tag_commit
 
     run.write("manifest.json", manifest)
@@ -144,7 +305,8 @@ def run_sync(manifest: dict[str, Any], targets: Sequence[Target], run: RunDir,
     routes = policy.route(release, targets, allow_major=opts.allow_major, only=only)
     run.write("routes.json", [r.as_dict() for r in routes])
     run.log("route", "ok", f"{release.tag}: {sum(r.decision == 'sync' for r in routes)} target(s) "
-            f"in {len(policy.waves(routes))} wave(s)", data={"routes": [r.as_dict() for r in routes]})
+            f"in {len(policy.waves(routes))} wave(s)",
+            data={"routes": [r.as_dict() for r in routes]})
     by_id = {t.id: t for t in targets}
     results: dict[str, Result] = {}
     for r in routes:

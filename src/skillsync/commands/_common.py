@@ -35,11 +35,16 @@ def add_sync_options(p: argparse.ArgumentParser) -> None:
                    help="read source files from here (default: the manifest's source.repo)")
     p.add_argument("--no-verify", action="store_true",
                    help="skip reading each target back after its sync")
+    p.add_argument("--wait", type=float, default=None, metavar="SECONDS",
+                   help="wait this long for another run's source or target lock "
+                        "(default: $SKILLSYNC_LOCK_WAIT, else stop at once)")
 
 
 def options(args: argparse.Namespace, **kw: Any) -> Any:
     from skillsync.sync import DEFAULT_JOBS, Options
 
+    if args.wait is not None:
+        kw["lock_wait"] = args.wait
     return Options(dry_run=args.dry_run, allow_major=args.allow_major,
                    overwrite=args.overwrite_drift, source=args.source,
                    verify=not args.no_verify, jobs=getattr(args, "jobs", DEFAULT_JOBS) or

@@ -125,6 +125,7 @@ def _body(args: argparse.Namespace) -> int:
         build_manifest,
         health,
         notify,
+        rollback,
         route_targets,
         sync,
         validate_sync_targets,
@@ -231,9 +232,18 @@ def _body(args: argparse.Namespace) -> int:
                 cli.say("  Slack: " + str(body["text"]).splitlines()[0])
         for mail in smtp.messages:
             cli.say(f"  email to {', '.join(mail.rcpt_tos)}: {mail.subject!r}")
-        failed = [t for t in s["targets"] if t["status"] == "failed"]
-        for t in failed:
-            cli.say(f"  rollback command for {t['id']}: {t['rollback']}")
+        for t in s["targets"]:
+            if t["status"] == "failed" and t.get("fallback"):
+                cli.say(f"  manual fallback bundle for {t['id']}: {t['fallback']}")
+
+        d.step("Roll beta-lab back from v2.0.0 to its pre-sync snapshot, and verify")
+        d.call(rollback.main, ["--run", str(d.runs / "7-major"), "--target", "beta-lab",
+                               "--targets", str(d.targets), "-o",
+                               str(d.scratch / "rollback.json")])
+        d.step("Roll back again: a no-op")
+        d.call(rollback.main, ["--run", str(d.runs / "7-major"), "--target", "beta-lab",
+                               "--targets", str(d.targets), "-o",
+                               str(d.scratch / "rollback-again.json")])
 
     cli.say(f"\nDemo finished in {time.monotonic() - started:.1f}s. Run directories: {d.runs}")
     cli.say("Query a log, e.g.: jq -r 'select(.step==\"result\") | \"\\(.target) \\(.status) "
