@@ -25,6 +25,8 @@ def lint(session: nox.Session) -> None:
     session.install("-e", ".[lint]")
     session.run("ruff", "check", "src", "tests", "noxfile.py", "tasks.py")
     session.run("mypy")
+    session.run("zizmor", "--offline", ".github/workflows")
+    session.run("actionlint")
 
 
 @nox.session
@@ -33,6 +35,7 @@ def validate(session: nox.Session) -> None:
     session.install("-e", ".")
     session.run("python", "-m", "skillsync.commands.demo", "--validate-only")
     session.run("python", "scripts/inventory", "--check")
+    session.run("python", "scripts/docs", "--check")
 
 
 @nox.session

@@ -1,0 +1,338 @@
+"""Fan-out and fan-in of a run across GitHub Actions matrix jobs.
+
+Fan-out (`plan_matrix`): the routed targets become matrices for the sync jobs of
+`.github/workflows/sync-downstream.yml`: the canary wave (wave 0) in one matrix,
+the later waves in chunks of at most 256 entries, because GitHub refuses a matrix
+larger than that. A fleet that does not fit the workflow's jobs is an error that
+names the fix; it is never truncated.
+
+Fan-in (`merge_run_dirs`, `complete_results`): every matrix job uploads its own
+copy of the run directory; the report job merges them back into one, and records
+the targets that never produced a result (their job was skipped because the
+canary failed, was cancelled, or its runner was lost) as not attempted, so the
+report and the notifications cannot miss them.
+"""
+
+from __future__ import annotations
+
+import filecmp
+import json
+import shutil
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from skillsync.errors import ConfigError, UsageError
+from skillsync.model import Target
+from skillsync.runlog import RunDir, read_events
+
+MATRIX_LIMIT = 256  # GitHub Actions: "a matrix can generate a maximum of 256 jobs"
+SCHEMA = "skillsync.matrix/v1"
+NOT_ATTEMPTED = ("not attempted: its sync job did not run or did not finish (a failed canary "
+                 "wave stops the later waves; or the run was cancelled or its runner lost)")
+
+# Files every matrix job carries unchanged from the plan; differing copies of these
+# are expected (run.json holds a creation time) or fatal (a different release).
+_PER_JOB = frozenset({"run.json"})
+_SAME_RELEASE = frozenset({"manifest.json", "routes.json", "matrix.json"})
+
+
+@dataclass(frozen=True)
+class MatrixPlan:
+    """The matrices of one run: the canary wave, then the later waves in chunks."""
+
+    canary: list[dict[str, Any]]
+    rest: list[list[dict[str, Any]]]
+    waves: list[list[str]]
+    chunks: list[list[dict[str, Any]]]   # every entry, all waves, in chunks (rollback, tools)
+    chunk_size: int = MATRIX_LIMIT
+    not_synced: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(len(c) for c in self.chunks)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "schema": SCHEMA,
+            "chunk_size": self.chunk_size,
+            "total": self.total,
+            "waves": self.waves,
+            "canary": {"include": self.canary},
+            "rest": [{"include": c} for c in self.rest],
+            "chunks": [{"include": c} for c in self.chunks],
+            "not_synced": self.not_synced,
+        }
+
+
+def chunk(items: Sequence[Any], size: int = MATRIX_LIMIT) -> list[list[Any]]:
+    """`items` in consecutive slices of at most `size` (no empty slice)."""
+    if size < 1:
+        raise UsageError(f"chunk size must be at least 1 (got {size})")
+    return [list(items[i:i + size]) for i in range(0, len(items), size)]
+
+
+def routes_from_json(data: Any, where: str) -> list[dict[str, Any]]:
+    """route-targets output, either form: a list, or `{"include": [...]}` (--matrix)."""
+    if isinstance(data, dict) and isinstance(data.get("include"), list):
+        data = data["include"]
+    if not isinstance(data, list) or not all(
+        isinstance(r, dict) and isinstance(r.get("id"), str) for r in data
+    ):
+        raise UsageError("not route-targets output (a list of {\"id\", \"wave\", ...})",
+                         where=where)
+    return data
+
+
+def entries(routes: Sequence[Mapping[str, Any]],
+            targets: Sequence[Target] | None = None) -> list[dict[str, Any]]:
+    """Matrix entries for the routes that sync, ordered by (wave, id).
+
+    An entry carries what a sync job needs to know before it reads any file: the
+    target id, its wave, and the NAME of its credential variable (`auth_env`, ""
+    when none), which the workflow maps to the repository secret of that name.
+    """
+    by_id = {t.id: t for t in targets or ()}
+    out = []
+    for r in routes:
+        if r.get("decision", "sync") != "sync":
+            continue
+        tid = str(r["id"])
+        t = by_id.get(tid)
+        if targets is not None and t is None:
+            raise UsageError(f"routed target {tid!r} has no target file")
+        wave = r.get("wave")
+        out.append({
+            "id": tid,
+            "wave": wave if isinstance(wave, int) else 0,
+            "mechanism": str(r.get("mechanism") or (t.mechanism if t else "")),
+            "risk": str(r.get("risk") or (t.risk if t else "")),
+            "auth_env": (t.auth.env or "") if t else str(r.get("auth_env") or ""),
+        })
+    out.sort(key=lambda e: (e["wave"], e["id"]))
+    return out
+
+
+def plan_matrix(routes: Sequence[Mapping[str, Any]], targets: Sequence[Target] | None = None,
+                *, chunk_size: int = MATRIX_LIMIT, slots: int = 2) -> MatrixPlan:
+    """Split the routed targets into the workflow's matrices.
+
+    `slots` is how many matrix jobs the workflow has for the later waves (and for
+    the whole list, in `chunks`). Raises UsageError when the fleet does not fit,
+    naming what to change; nothing is ever dropped.
+    """
+    if not 1 <= chunk_size <= MATRIX_LIMIT:
+        raise UsageError(f"--chunk-size must be between 1 and {MATRIX_LIMIT} (got {chunk_size})")
+    if slots < 1:
+        raise UsageError(f"--slots must be at least 1 (got {slots})")
+    items = entries(routes, targets)
+    canary = [e for e in items if e["wave"] == 0]
+    later = [e for e in items if e["wave"] != 0]
+    if len(canary) > chunk_size:
+        raise UsageError(
+            f"the canary wave has {len(canary)} targets, more than one matrix holds "
+            f"({chunk_size}); a canary should be a few low-risk targets: give the others "
+            "risk: medium or high")
+    rest = chunk(later, chunk_size)
+    if len(rest) > slots:
+        raise UsageError(
+            f"{len(later)} targets after the canary wave need {len(rest)} matrices of "
+            f"{chunk_size}, but the workflow has {slots} sync-rest job(s): add sync-rest-N jobs "
+            "to .github/workflows/sync-downstream.yml and pass --slots (docs/architecture.md)")
+    nwaves = max((e["wave"] for e in items), default=-1) + 1
+    waves = [[e["id"] for e in items if e["wave"] == w] for w in range(nwaves)]
+    not_synced = [{"id": str(r["id"]), "decision": str(r.get("decision")),
+                   "reason": str(r.get("reason", ""))}
+                  for r in routes if r.get("decision", "sync") != "sync"]
+    return MatrixPlan(canary=canary, rest=rest, waves=waves, chunks=chunk(items, chunk_size),
+                      chunk_size=chunk_size, not_synced=not_synced)
+
+
+def github_outputs(plan: MatrixPlan, slots: int) -> dict[str, str]:
+    """`name -> value` for $GITHUB_OUTPUT: compact one-line JSON, so no value can
+    break the `name=value` line format; an empty matrix comes with has_* = false
+    (GitHub fails a job whose matrix is empty, so the workflow skips it instead)."""
+    def js(obj: Any) -> str:
+        return json.dumps(obj, separators=(",", ":"), sort_keys=True, ensure_ascii=True)
+
+    out = {
+        "canary": js({"include": plan.canary}),
+        "has_canary": js(bool(plan.canary)),
+        "waves": js(plan.waves),
+        "count": str(plan.total),
+    }
+    for i in range(slots):
+        rest = plan.rest[i] if i < len(plan.rest) else []
+        out[f"rest_{i}"] = js({"include": rest})
+        out[f"has_rest_{i}"] = js(bool(rest))
+        part = plan.chunks[i] if i < len(plan.chunks) else []
+        out[f"matrix_{i}"] = js({"include": part})
+        out[f"has_matrix_{i}"] = js(bool(part))
+    return out
+
+
+def write_github_outputs(path: str | Path, values: Mapping[str, str]) -> None:
+    """Append `name=value` lines to a $GITHUB_OUTPUT file."""
+    for name, value in values.items():
+        if "\n" in value or "\r" in value:  # cannot happen with compact JSON; guard anyway
+            raise UsageError(f"output {name} would span lines")
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.writelines(f"{name}={value}\n" for name, value in values.items())
+
+
+# -- fan-in -------------------------------------------------------------------
+
+def _looks_like_run(path: Path) -> bool:
+    return any((path / name).exists() for name in ("run.json", "log.jsonl", "results",
+                                                  "manifest.json"))
+
+
+def expand_parts(paths: Iterable[str | Path]) -> list[Path]:
+    """Run directories among `paths`: each path is a run directory, or a folder of
+    them. actions/download-artifact with a pattern puts each artifact in a folder
+    named after it, except when exactly one artifact matched: then its files land
+    directly in the path. Both layouts are accepted."""
+    out: list[Path] = []
+    for raw in paths:
+        p = Path(raw)
+        if not p.is_dir():
+            raise UsageError("not a directory", where=str(p))
+        if _looks_like_run(p):
+            out.append(p)
+        else:
+            out.extend(sorted(c for c in p.iterdir() if c.is_dir() and _looks_like_run(c)))
+    return out
+
+
+@dataclass
+class MergeReport:
+    run: str
+    parts: int = 0
+    files: int = 0
+    events: int = 0
+    completed: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"run": self.run, "parts": self.parts, "files": self.files,
+                "events": self.events, "completed": self.completed}
+
+
+def merge_run_dirs(into: str | Path, parts: Sequence[str | Path]) -> MergeReport:
+    """Merge the run directories in `parts` into `into` (created if needed).
+
+    Files new to `into` are copied; identical ones are skipped; the log lines of
+    every part are merged, de-duplicated and ordered by time. Two parts that hold
+    different bytes for one file (say, two results for one target, or manifests of
+    two releases) are a ConfigError naming the file, and nothing of that part is
+    written over what is there.
+    """
+    run = RunDir(into).create()
+    report = MergeReport(run.run_id)
+    events = list(read_events(run.log_path))
+    for part in expand_parts(parts):
+        if part.resolve() == run.path.resolve():
+            continue
+        report.parts += 1
+        files = sorted(p for p in part.rglob("*") if p.is_file() and not p.is_symlink())
+        plan: list[tuple[Path, Path]] = []
+        for src in files:
+            rel = src.relative_to(part)
+            if rel.as_posix() == "log.jsonl":
+                continue
+            dst = run.path / rel
+            if dst.exists():
+                if rel.as_posix() in _PER_JOB or filecmp.cmp(src, dst, shallow=False):
+                    continue
+                what = ("a different release" if rel.as_posix() in _SAME_RELEASE
+                        else "different content")
+                raise ConfigError(f"{rel.as_posix()} conflicts with {dst} ({what})",
+                                  where=str(part))
+            plan.append((src, dst))
+        for src, dst in plan:
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dst)
+            report.files += 1
+        events.extend(read_events(part / "log.jsonl"))
+    seen: set[str] = set()
+    unique = []
+    for ev in events:
+        key = json.dumps(ev, sort_keys=True, ensure_ascii=False)
+        if key not in seen:
+            seen.add(key)
+            unique.append((str(ev.get("ts", "")), key))
+    unique.sort(key=lambda pair: pair[0])  # stable: same-time events keep their order
+    from skillsync.fsutil import atomic_write
+
+    if unique:
+        atomic_write(run.log_path, "".join(key + "\n" for _, key in unique))
+    report.events = len(unique)
+    return report
+
+
+def complete_results(run: RunDir, targets: Sequence[Target]) -> list[str]:
+    """Write a result for every routed target of `run` that has none (from
+    routes.json, as `route-targets --all` wrote it): halted or skipped by policy,
+    or not attempted. Returns the ids written."""
+    from skillsync.fsutil import read_json
+    from skillsync.sync import target_meta
+
+    routes_file = run.path / "routes.json"
+    if not routes_file.exists():
+        return []
+    routes = routes_from_json(read_json(routes_file), str(routes_file))
+    by_id = {t.id: t for t in targets}
+    dry = (run.path / "dry-run").exists()
+    written = []
+    for r in routes:
+        tid = str(r["id"])
+        if run.result_path(tid).exists():
+            continue
+        decision = r.get("decision", "sync")
+        status = {"halt": "halted", "skip": "skipped"}.get(str(decision), "not-attempted")
+        message = NOT_ATTEMPTED if status == "not-attempted" else str(r.get("reason", ""))
+        t = by_id.get(tid)
+        result = {
+            "target": tid, "mechanism": str(r.get("mechanism", "")), "status": status,
+            "message": message, "error": message if status == "not-attempted" else None,
+            "commit": None, "branch": None, "pull_request": None,
+            "changes": {"add": 0, "modify": 0, "delete": 0},
+            "data": {"wave": r.get("wave"), "dry_run": dry,
+                     "meta": target_meta(t) if t is not None else {}},
+        }
+        run.write(f"results/{tid}.json", result)
+        run.log("result", status, message, target=tid)
+        written.append(tid)
+    return written
+
+
+# -- annotations ----------------------------------------------------------------
+
+def _escape_data(text: str) -> str:
+    # GitHub's workflow-command escaping (@actions/core): a message can never end
+    # the command line early or start a second command.
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def workflow_annotations(summary: Mapping[str, Any]) -> list[str]:
+    """`::error::` lines for failed and not-attempted targets, `::warning::` for
+    halted ones, from a run summary (skillsync.report.summarize)."""
+    lines = []
+    for t in summary.get("targets", []):
+        status = t.get("status")
+        if status in ("failed", "not-attempted"):
+            level = "error"
+        elif status == "halted":
+            level = "warning"
+        else:
+            continue
+        detail = str(t.get("error") or t.get("message") or status)
+        if status == "failed" and t.get("rollback"):
+            detail += f" (roll back: {t['rollback']})"
+        title = f"skillsync {t.get('id')}: {status}"
+        lines.append(f"::{level} title={_escape_property(title)}::{_escape_data(detail)}")
+    return lines
