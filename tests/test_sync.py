@@ -404,3 +404,13 @@ def test_dry_run_makes_no_http_write(world: dict, monkeypatch: pytest.MonkeyPatc
         live = sync(world, "v1.0.0", "live")
         assert {r.status for r in live["results"].values()} == {"synced"}
         assert len(hook.deliveries) == 1 and gh.writes()
+
+
+def test_noop_rerun_needs_no_clone_or_fetch(world: dict) -> None:
+    add_target(world, "down")
+    first = sync(world, "v1.0.0", "r1")
+    git_work = first["results"]["down"].data["git"]
+    assert git_work["fetches"] >= 1 and git_work["pushes"] == 1
+    again = sync(world, "v1.0.0", "r2")
+    assert again["results"]["down"].data["git"] == {"ls_remote": 1, "clones": 0,
+                                                     "fetches": 0, "pushes": 0}

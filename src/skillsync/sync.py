@@ -146,6 +146,7 @@ def sync_one(target: Target, manifest: dict[str, Any], run: RunDir, source_git_d
                 ctx.log("lock", "failed", f"could not release the target lock: {exc}")
         mech.close()
     result.data["wave"] = wave
+    result.data["git"] = ctx.counters.as_dict()
     result.data["dry_run"] = opts.dry_run
     result.data["meta"] = target_meta(target)
     if run.snapshot_path(target.id).exists():
@@ -191,7 +192,7 @@ def _heads_now(ctx: Context, plan: Plan) -> dict[str, str] | None:
     if not t.repo:
         return None
     wanted = [t.branch] + ([plan.work_branch] if plan.work_branch else [])
-    return TargetRepo(t.repo, ctx.git_env).heads(wanted)
+    return TargetRepo(t.repo, ctx.git_env, counters=ctx.counters).heads(wanted)
 
 
 def _moved(plan: Plan, heads: dict[str, str]) -> bool:

@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from skillsync.downstream import Counters
 from skillsync.model import Target
 from skillsync.plan import Plan
 from skillsync.runlog import RunDir
@@ -28,6 +29,8 @@ class Context:
     token: str | None = None
     git_env: dict[str, str] = field(default_factory=dict)
     secret: str | None = None          # webhook HMAC secret
+    # git transport work done for this target (ls-remote, clones, fetches, pushes)
+    counters: Counters = field(default_factory=Counters)
 
     @property
     def version(self) -> str:

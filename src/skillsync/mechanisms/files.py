@@ -50,7 +50,8 @@ class FileSync(Mechanism):
         t = ctx.target
         assert t.repo is not None
         digest = ctx.manifest["digest"]
-        self.repo = TargetRepo(t.repo, ctx.git_env, ctx.source_git_dir)
+        self.repo = TargetRepo(t.repo, ctx.git_env, ctx.source_git_dir,
+                               counters=ctx.counters)
         work = self.work_branch(ctx)
         heads = self.repo.heads([t.branch] + ([work] if work else []))
         head = heads.get(t.branch)
@@ -162,7 +163,7 @@ class FileSync(Mechanism):
         t = ctx.target
         assert t.repo is not None
         branch = self.work_branch(ctx) or t.branch
-        with TargetRepo(t.repo, ctx.git_env, None) as repo:
+        with TargetRepo(t.repo, ctx.git_env, None, counters=ctx.counters) as repo:
             heads = repo.heads([branch])
             if branch not in heads:
                 return [f"branch {branch} does not exist"]

@@ -61,7 +61,7 @@ class Submodule(Mechanism):
         path = t.submodule.path
         new = ctx.manifest["source"]["commit"]
         work = sync_branch(ctx.version) if t.submodule.via == "pull-request" else None
-        self.repo = TargetRepo(t.repo, ctx.git_env, None)
+        self.repo = TargetRepo(t.repo, ctx.git_env, None, counters=ctx.counters)
         heads = self.repo.heads([t.branch] + ([work] if work else []))
         head = heads.get(t.branch)
         if head is None:
@@ -149,7 +149,7 @@ class Submodule(Mechanism):
         t = ctx.target
         assert t.repo is not None and t.submodule is not None
         branch = t.branch if t.submodule.via == "push" else sync_branch(ctx.version)
-        with TargetRepo(t.repo, ctx.git_env, None) as repo:
+        with TargetRepo(t.repo, ctx.git_env, None, counters=ctx.counters) as repo:
             heads = repo.heads([branch])
             if branch not in heads:
                 return [f"branch {branch} does not exist"]
