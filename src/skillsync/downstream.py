@@ -128,11 +128,18 @@ class TargetRepo:
             self._tmp = tempfile.TemporaryDirectory(prefix="skillsync-target-")
             self.git_dir = Path(self._tmp.name) / "repo.git"
             git.run(["init", "--bare", "-q", str(self.git_dir)])
-            self._git(["remote", "add", "origin", transport_url(self.url)])
-            self._git(["config", "remote.origin.promisor", "true"])
-            self._git(["config", "remote.origin.partialclonefilter", "blob:none"])
-            self._git(["config", "core.repositoryformatversion", "1"])
-            self._git(["config", "extensions.partialclone", "origin"])
+            # One append instead of six `git config` processes (a measurable
+            # share of a small target's sync). The URL carries no credential:
+            # those travel in GIT_CONFIG_* variables only.
+            url = transport_url(self.url).replace("\\", "\\\\").replace('"', '\\"')
+            with open(self.git_dir / "config", "a", encoding="utf-8") as fh:
+                fh.write(
+                    "[core]\n\trepositoryformatversion = 1\n"
+                    "[extensions]\n\tpartialclone = origin\n"
+                    f'[remote "origin"]\n\turl = "{url}"\n'
+                    "\tfetch = +refs/heads/*:refs/remotes/origin/*\n"
+                    "\tpromisor = true\n\tpartialclonefilter = blob:none\n"
+                )
             if self.source_git_dir is not None:
                 alt = self.git_dir / "objects" / "info" / "alternates"
                 alt.write_text(str(Path(self.source_git_dir).resolve() / "objects") + "\n")
