@@ -124,3 +124,41 @@ def rollback(c: Context, run: str, target: str = "", all_synced: bool = False,
     if targets:
         argv += ["--targets", targets]
     _call(cmd.main, argv)
+
+
+@task(help={"source": "skills source (default: the demo source)", "fmt": "table | json | md",
+            "only": "comma-separated target ids", "targets": "targets directory",
+            "runs": "directory of run directories"})
+def status(c: Context, source: str = "", fmt: str = "table", only: str = "", targets: str = "",
+           runs: str = "") -> None:
+    """What every downstream holds: release, drift, open sync PR, last result."""
+    from skillsync.commands import fleet_status as cmd
+
+    if not source:
+        from skillsync.commands.demo import SCRATCH, demo_source
+
+        source = str(demo_source())
+        runs = runs or str(SCRATCH / "runs")
+    argv = ["--source", source, "--format", fmt]
+    if only:
+        argv += ["--only", *only.split(",")]
+    if targets:
+        argv += ["--targets", targets]
+    if runs:
+        argv += ["--runs", runs]
+    _call(cmd.main, argv)
+
+
+@task(help={"repo": "the skills repository to adopt skillsync in",
+            "pin": "skillsync version or git URL@tag the workflows install",
+            "dry_run": "say what would be written"})
+def init(c: Context, repo: str, pin: str = "", dry_run: bool = False) -> None:
+    """Adopt skillsync in another skills repository (scripts/init)."""
+    from skillsync.commands import init as cmd
+
+    argv = ["--repo", repo]
+    if pin:
+        argv += ["--pin", pin]
+    if dry_run:
+        argv.append("--dry-run")
+    _call(cmd.main, argv)

@@ -37,6 +37,14 @@ SERVE_ENV = {
 }
 
 
+# git drops GIT_CONFIG_* from the environment of a local upload-pack (they would
+# describe the wrong repository), so SERVE_ENV never reaches it; the remote's
+# `uploadpack` command line is how a file:// fetch gets blob-less filtering.
+LOCAL_UPLOAD_PACK = (
+    "git -c uploadpack.allowFilter=true -c uploadpack.allowAnySHA1InWant=true upload-pack"
+)
+
+
 def transport_url(url: str) -> str:
     """Local paths go through file:// so shallow and filtered fetches work as on a forge."""
     if git.is_local(url):
@@ -139,6 +147,7 @@ class TargetRepo:
                     f'[remote "origin"]\n\turl = "{url}"\n'
                     "\tfetch = +refs/heads/*:refs/remotes/origin/*\n"
                     "\tpromisor = true\n\tpartialclonefilter = blob:none\n"
+                    + (f"\tuploadpack = {LOCAL_UPLOAD_PACK}\n" if url.startswith("file:") else "")
                 )
             if self.source_git_dir is not None:
                 alt = self.git_dir / "objects" / "info" / "alternates"
