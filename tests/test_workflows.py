@@ -719,7 +719,7 @@ def test_actions_pinned_least_permissions_no_persisted_credentials(path: Path) -
         assert isinstance(job.get("permissions"), dict) and job["permissions"], jid
         assert set(job["permissions"].values()) <= {"read", "write"}
         writes = {k for k, v in job["permissions"].items() if v == "write"}
-        assert writes <= ({"issues"} if jid == "notify" else set()), (jid, writes)
+        assert writes <= ({"issues"} if jid in ("notify", "dashboard") else set()), (jid, writes)
         assert "env" not in job or "secrets." not in json.dumps(job["env"]), jid
         for step in job["steps"]:
             if step.get("uses", "").startswith("actions/checkout@"):
@@ -739,6 +739,7 @@ def test_secrets_only_in_the_steps_that_need_them() -> None:
         ("sync-downstream.yml", j, "Sync the target")
         for j in ("sync-canary", "sync-rest-0", "sync-rest-1")
     } | {("sync-downstream.yml", "notify", "Notify the owners of failed targets"),
+         ("sync-downstream.yml", "dashboard", "Read every downstream"),
          ("rollback.yml", "rollback", "Roll back")}
     # Every secret is read by name (never secrets[...] or toJSON(secrets): that would
     # send the whole secrets context to the runner).
@@ -802,7 +803,8 @@ def test_tag_push_syncs_canary_first_then_the_rest(history: dict[str, Any]) -> N
     fleet = history["fleet"]
     assert run.results == {"validate": "success", "plan": "success", "sync-canary": "success",
                            "sync-rest-0": "success", "sync-rest-1": "skipped",
-                           "report": "success", "notify": "success"}
+                           "report": "success", "notify": "success",
+                           "dashboard": "success"}
     # Waves hold: the emulator starts ready jobs in reverse file order, so only
     # `needs:` can have put the canary job before the later waves.
     assert run.order.index("sync-canary") < run.order.index("sync-rest-0")
