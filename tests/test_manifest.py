@@ -389,3 +389,21 @@ def test_command_bad_input_one_line_exit_2(
     assert proc.returncode == 2, proc.stderr
     assert message in one_error_line(proc.stderr, "build-manifest")
     assert proc.stdout == ""
+
+
+def test_root_level_skill_takes_only_its_own_layout(tmp_path: Path) -> None:
+    from conftest import make_repo
+
+    repo = make_repo(tmp_path / "root-skill", {
+        "SKILL.md": "---\nname: root-skill\ndescription: A skill at the root.\n---\nBody\n",
+        "scripts/run.sh": "#!/bin/sh\n",
+        "references/guide.md": "guide\n",
+        ".github/workflows/ci.yml": "on: push\n",
+        "noxfile.py": "import nox\n",
+        "targets/x.yaml": "id: x\n",
+    })
+    git("tag", "v1.0.0", cwd=repo)
+    m = mf.build_manifest(str(repo), "v1.0.0")
+    (skill,) = m["skills"]
+    assert [f["path"] for f in skill["files"]] == ["SKILL.md", "references/guide.md",
+                                                   "scripts/run.sh"]

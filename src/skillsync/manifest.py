@@ -419,6 +419,17 @@ def build_manifest(source: str, ref: str, *, max_file_bytes: int = DEFAULT_MAX_F
         return _build(src, ref, commit, tree, version, max_file_bytes)
 
 
+# A skill at the repository root shares the root with everything else the repo
+# holds (.github/, targets/, noxfile.py, ...): only the Agent Skills layout is
+# the skill's own, or every downstream would receive the whole repository.
+ROOT_SKILL_PARTS = ("SKILL.md", "scripts", "references", "assets", "LICENSE", "LICENSE.txt",
+                    "LICENSE.md")
+
+
+def _root_skill_file(path: str) -> bool:
+    return path.split("/", 1)[0] in ROOT_SKILL_PARTS
+
+
 def _dir_of(path: str) -> str:
     return path.rpartition("/")[0]
 
@@ -531,6 +542,8 @@ def _build(src: Source, ref: str, commit: str, tree: str, version: str, limit: i
             d = _dir_of(path)
             while True:
                 if d in skill_dirs:
+                    if not d and not _root_skill_file(path):
+                        break
                     files[d].append((path[len(d) + 1:] if d else path, e))
                     break
                 if not d:
