@@ -14,6 +14,7 @@ import contextlib
 import hashlib
 import json
 import os
+import posixpath
 import shutil
 import signal
 import tempfile
@@ -300,6 +301,16 @@ def push_failure(stdout: str, stderr: str) -> str:
     else:
         msg = f"push rejected: {detail}"
     return redact(msg)
+
+
+def path_prefixes(paths: Iterable[str]) -> list[str]:
+    """The fewest directories (pathspecs) that cover `paths`, for one ls-tree call."""
+    dirs = sorted({posixpath.dirname(p) or p for p in paths})
+    out: list[str] = []
+    for d in dirs:
+        if not any(d == o or d.startswith(o + "/") for o in out):
+            out.append(d)
+    return out
 
 
 def sha256_bytes(data: bytes) -> str:

@@ -28,7 +28,6 @@ import datetime as dt
 import hashlib
 import json
 import os
-import posixpath
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -37,6 +36,7 @@ from typing import Any
 
 from skillsync import git, secrets
 from skillsync.downstream import LOCAL_UPLOAD_PACK as _LOCAL_UPLOAD_PACK
+from skillsync.downstream import path_prefixes
 from skillsync.errors import GitError, SkillsyncError
 from skillsync.model import Target
 
@@ -316,15 +316,6 @@ def _git_env(token: str | None) -> dict[str, str]:
     return env
 
 
-def _prefixes(paths: Sequence[str]) -> list[str]:
-    dirs = sorted({posixpath.dirname(p) or p for p in paths})
-    out: list[str] = []
-    for d in dirs:
-        if not any(d == o or d.startswith(o + "/") for o in out):
-            out.append(d)
-    return out
-
-
 def _cache_path(key: str) -> Path:
     from skillsync.downstream import cache_dir
 
@@ -451,7 +442,7 @@ def _read_at(t: Target, gd: str, rev: str, env: dict[str, str],
         raise Unreachable(f"{t.lock_path}: {exc}") from None
     if lock is not None:
         raw = run(["ls-tree", "-r", "-z", "--full-tree", head, "--",
-                   *_prefixes(list(lock.files))]) if lock.files else b""
+                   *path_prefixes(list(lock.files))]) if lock.files else b""
         tree = _ls_tree(raw)
         data["lock"] = {"version": lock.version, "commit": lock.commit,
                         "source": lock.source, "run": lock.run,

@@ -27,7 +27,7 @@ examples:
 
 
 def _parser() -> argparse.ArgumentParser:
-    from skillsync.commands.fleet_status import add_token_env, positive_int
+    from skillsync.commands.fleet_status import add_token_env
     from skillsync.status import DEFAULT_JOBS
 
     p = cli.parser(PROG, "Publish the fleet status as one issue in the source repository "
@@ -40,7 +40,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--runs", metavar="DIR", default=None,
                    help="run directories (default: $SKILLSYNC_RUNS, else .skillsync/runs)")
     p.add_argument("--only", nargs="+", metavar="ID", help="only these target ids")
-    p.add_argument("--jobs", type=positive_int, default=DEFAULT_JOBS, metavar="N",
+    p.add_argument("--jobs", type=cli.positive_int, default=DEFAULT_JOBS, metavar="N",
                    help=f"targets read at once (default: {DEFAULT_JOBS})")
     p.add_argument("--no-cache", action="store_true", help="re-read every target")
     add_token_env(p)

@@ -37,16 +37,6 @@ examples:
   scripts/fleet-status | jq -r '.targets[] | select(.status=="behind") | .id'"""
 
 
-def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
-
-
 def _parser() -> argparse.ArgumentParser:
     from skillsync.status import DEFAULT_JOBS
 
@@ -63,7 +53,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--only", nargs="+", metavar="ID", help="only these target ids")
     p.add_argument("--format", choices=("json", "table", "md"), default=None,
                    help="output format (default: table on a terminal, else json)")
-    p.add_argument("--jobs", type=positive_int, default=DEFAULT_JOBS, metavar="N",
+    p.add_argument("--jobs", type=cli.positive_int, default=DEFAULT_JOBS, metavar="N",
                    help=f"targets read at once (default: {DEFAULT_JOBS})")
     p.add_argument("--no-cache", action="store_true",
                    help="re-read every target even if its branch head did not move")

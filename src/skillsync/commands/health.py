@@ -35,22 +35,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     cli.add_targets(p)
     p.add_argument("--only", nargs="+", metavar="ID", help="check only these target ids")
-    p.add_argument("--jobs", type=_positive_int, default=DEFAULT_JOBS, metavar="N",
+    p.add_argument("--jobs", type=cli.positive_int, default=DEFAULT_JOBS, metavar="N",
                    help=f"targets checked at once (default: {DEFAULT_JOBS})")
     p.add_argument("--timeout", type=_positive_float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
                    help=f"limit for each network call (default: {DEFAULT_TIMEOUT:g})")
     cli.add_output(p)
     return p
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
 
 
 def _positive_float(text: str) -> float:

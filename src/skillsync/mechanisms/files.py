@@ -2,26 +2,22 @@
 
 from __future__ import annotations
 
-import posixpath
 from typing import Any
 
 from skillsync import git
-from skillsync.downstream import TargetRepo, read_cache, sha256_bytes, write_cache
+from skillsync.downstream import (
+    TargetRepo,
+    path_prefixes,
+    read_cache,
+    sha256_bytes,
+    write_cache,
+)
 from skillsync.mechanisms.base import Context, Mechanism, Result, commit_message
 from skillsync.plan import Operation, Plan, desired_files, file_plan, new_lock, selected_skills
 
 
 def sync_branch(version: str) -> str:
     return f"skillsync/{version}"
-
-
-def _prefixes(paths: list[str]) -> list[str]:
-    dirs = sorted({posixpath.dirname(p) or p for p in paths})
-    out: list[str] = []
-    for d in dirs:
-        if not any(d == o or d.startswith(o + "/") for o in out):
-            out.append(d)
-    return out
 
 
 class FileSync(Mechanism):
@@ -72,7 +68,7 @@ class FileSync(Mechanism):
         desired = desired_files(ctx.manifest, t)
         lock = self.repo.read_lock(head, t.lock_path) if head else None
         owned = list(lock.files) if lock else []
-        tree = self.repo.tree(head, _prefixes([*desired, *owned])) if head else {}
+        tree = self.repo.tree(head, path_prefixes([*desired, *owned])) if head else {}
         plan = file_plan(ctx.manifest, t, head=head, tree=tree, lock=lock,
                          overwrite=ctx.overwrite, desired=desired)
         if head and plan.decision in ("update", "no-op"):
@@ -169,7 +165,7 @@ class FileSync(Mechanism):
                 return [f"branch {branch} does not exist"]
             repo.open([branch])
             desired = desired_files(ctx.manifest, t)
-            tree = repo.tree(heads[branch], _prefixes(list(desired)))
+            tree = repo.tree(heads[branch], path_prefixes(list(desired)))
             problems = [
                 f"{p}: expected blob {d.blob[:12]}, found {tree.get(p, ('', 'nothing'))[1][:12]}"
                 for p, d in sorted(desired.items())
