@@ -41,5 +41,5 @@ def validate(session: nox.Session) -> None:
 @nox.session
 def demo(session: nox.Session) -> None:
     """Run the whole pipeline on the bundled demo fleet (local repos, loopback servers)."""
-    session.install("-e", ".")
+    session.install("-e", ".[demo]")
     session.run("python", "-m", "skillsync.commands.demo", *session.posargs)
