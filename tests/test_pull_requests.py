@@ -64,6 +64,7 @@ def test_open_then_update_never_duplicate(world: dict, gh: FakeGitHub,  # noqa: 
     # The base branch moved: the same release is re-planned and the PR updated.
     push_unrelated(bare, world["root"], "one")
     upd = sync(world, "v1.0.0", "r3")
+    assert upd["results"]["acme"].status == "no-op"  # nothing pushed
     assert upd["results"]["acme"].pull_request["action"] == "updated"
     assert upd["results"]["acme"].pull_request["number"] == pulls[0].number
     assert len(gh.pulls("acme/agents")) == 1
@@ -116,3 +117,21 @@ def test_canary_token_appears_nowhere(world: dict, gh: FakeGitHub,  # noqa: F811
     assert hits == []
     for req in gh.requests:
         assert CANARY not in json.dumps(req.body or "") and CANARY not in req.path
+
+
+def test_cold_cache_rerun_is_a_noop_with_one_read(world: dict, gh: FakeGitHub,  # noqa: F811
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ACME_TOKEN", CANARY)
+    bare = pr_target(world, gh)
+    sync(world, "v1.0.0", "r1")
+    heads = git("--git-dir", str(bare), "for-each-ref")
+    monkeypatch.setenv("SKILLSYNC_CACHE", str(world["root"] / "another-machine"))
+    writes = len(gh.writes())
+    out = sync(world, "v1.0.0", "r2")
+    res = out["results"]["acme"]
+    assert res.status == "no-op", res.message
+    # one list, one PATCH that points the body's rollback command at this run
+    assert res.pull_request["api_calls"] == 2 and len(gh.writes()) == writes + 1
+    assert "--run r2" in (gh.pulls("acme/agents")[0].body or "")
+    assert git("--git-dir", str(bare), "for-each-ref") == heads
+    assert len(gh.pulls("acme/agents")) == 1

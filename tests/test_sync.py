@@ -414,3 +414,13 @@ def test_noop_rerun_needs_no_clone_or_fetch(world: dict) -> None:
     again = sync(world, "v1.0.0", "r2")
     assert again["results"]["down"].data["git"] == {"ls_remote": 1, "clones": 0,
                                                      "fetches": 0, "pushes": 0}
+
+
+def test_canary_is_read_back_in_full_later_waves_by_ref(world: dict) -> None:
+    add_target(world, "canary")
+    add_target(world, "later", risk="high")
+    out = sync(world, "v1.0.0", "r1")
+    assert out["results"]["canary"].data["verified"] is True      # fresh fetch, every blob
+    assert out["results"]["later"].data["verified"] == "ref"      # branch == pushed commit
+    assert out["results"]["canary"].data["git"]["fetches"] > out["results"]["later"].data[
+        "git"]["fetches"]

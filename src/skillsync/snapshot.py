@@ -116,7 +116,9 @@ def take(target: Target, manifest: Mapping[str, Any], *, run_id: str,
             if work_head:
                 wentry = repo.tree(work_head, [path]).get(path)
                 snap["submodule"]["work_commit"] = wentry[1] if wentry else None
-        if work:
+        if work and work_head:
+            # No sync branch on the remote means no open pull request can have it as
+            # head (GitHub closes a PR whose head branch is deleted): no API call.
             snap["pull_request"], err = _open_pull_request(target, work, token)
             if err:
                 snap["pull_request_error"] = err

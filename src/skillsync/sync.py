@@ -84,6 +84,7 @@ def sync_one(target: Target, manifest: dict[str, Any], run: RunDir, source_git_d
     from skillsync.locking import LockBusy, TargetLock
 
     ctx = context_for(target, manifest, run, source_git_dir, opts)
+    ctx.wave = wave
     mech = mechanisms.get(target.mechanism)
     ctx.log("plan", "start", f"planning {target.mechanism} target", wave=wave)
     plan: Plan | None = None
@@ -224,11 +225,26 @@ def _snapshot(ctx: Context, mech: Mechanism, plan: Plan, heads: dict[str, str] |
                               f"{len(snap.get('files') or {})} file(s) recorded")
 
 
+def _ref_confirms(ctx: Context, result: Result) -> bool:
+    """After the canary wave, a target is verified by its ref: the branch now points
+    at the commit we built and pushed (whose tree we made from the manifest), one
+    ls-remote instead of a fresh fetch. The canary wave (and a lone sync-target run,
+    wave None counts as canary) is read back in full before any later wave starts."""
+    if ctx.wave in (0, None) or not ctx.target.repo or not result.commit or not result.branch:
+        return False
+    heads = TargetRepo(ctx.target.repo, ctx.git_env, counters=ctx.counters).heads([result.branch])
+    return heads.get(result.branch) == result.commit
+
+
 def _apply(ctx: Context, mech: Mechanism, plan: Plan, opts: Options) -> Result:
     ctx.log("apply", "start", f"applying {plan.reason}")
     result = mech.apply(ctx, plan)
     checkpoint("applied")
-    if opts.verify and result.status == "synced":
+    if opts.verify and result.status == "synced" and _ref_confirms(ctx, result):
+        result.data["verified"] = "ref"
+        ctx.log("verify", "ok", f"{result.branch} points at the pushed commit "
+                f"{str(result.commit)[:12]}")
+    elif opts.verify and result.status == "synced":
         problems = mech.verify(ctx)
         if problems:
             result.status = "failed"

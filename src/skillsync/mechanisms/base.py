@@ -31,6 +31,7 @@ class Context:
     secret: str | None = None          # webhook HMAC secret
     # git transport work done for this target (ls-remote, clones, fetches, pushes)
     counters: Counters = field(default_factory=Counters)
+    wave: int | None = None            # 0 = canary wave: read back in full after its sync
 
     @property
     def version(self) -> str:

@@ -39,6 +39,13 @@ class PullRequest(FileSync):
                              f"branch {work} {pushed}; pull request pending (no forge configured)",
                              commit=commit, branch=work)
         self.remember(ctx, plan.base_head, commit, complete=True)
+        if plan.data.get("work_branch_current") and pr.get("action") in ("unchanged", "updated"):
+            # Nothing to push: git-wise a no-op. The body is refreshed when it names an
+            # older run, so the rollback command on the PR is always the latest run's.
+            return Result(ctx.target.id, ctx.target.mechanism, "no-op",
+                          f"branch {work} already holds {ctx.version}; pull request "
+                          f"#{pr.get('number')} {pr.get('action')}", commit=commit,
+                          branch=work, pull_request=pr)
         if pr.get("action") == "skipped-closed":
             return ok_result(ctx, plan, "skipped",
                              f"pull request #{pr.get('number')} for {ctx.version} was closed by a "
