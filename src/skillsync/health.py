@@ -21,13 +21,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from skillsync import git, secrets
+from skillsync import defaults, git, secrets
 from skillsync.errors import GitError, SkillsyncError
 from skillsync.model import Target
 from skillsync.targets import display_url
 
-DEFAULT_JOBS = 8
-DEFAULT_TIMEOUT = 20.0
+DEFAULT_JOBS = defaults.HEALTH_JOBS
+DEFAULT_TIMEOUT = defaults.HEALTH_TIMEOUT
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from skillsync import git, secrets
+from skillsync import defaults, git, secrets
 from skillsync.downstream import LOCAL_UPLOAD_PACK as _LOCAL_UPLOAD_PACK
 from skillsync.downstream import path_prefixes
 from skillsync.errors import GitError, SkillsyncError
@@ -47,8 +47,8 @@ STATUSES = ("current", "behind", "drifted", "pending-pr", "unreachable", "never-
 ATTENTION = ("unreachable", "drifted", "pending-pr", "behind", "never-synced", "current",
              "disabled")
 SYNC_BRANCH_PREFIX = "skillsync/"
-DEFAULT_JOBS = 8
-DEFAULT_TIMEOUT = 60.0
+DEFAULT_JOBS = defaults.STATUS_JOBS
+DEFAULT_TIMEOUT = defaults.STATUS_TIMEOUT
 _SUCCESS = ("synced", "no-op")
 
 

@@ -23,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from skillsync import mechanisms, policy
+from skillsync import defaults, mechanisms, policy
 from skillsync.downstream import TargetRepo, checkpoint
 from skillsync.errors import EXIT_FAILED, EXIT_HALTED, EXIT_OK, SkillsyncError
 from skillsync.git import auth_env
@@ -33,7 +33,7 @@ from skillsync.plan import Plan
 from skillsync.runlog import RunDir
 from skillsync.secrets import from_env
 
-DEFAULT_JOBS = 4  # I/O bound (git transports, HTTP): twice the cores of our runners
+DEFAULT_JOBS = defaults.SYNC_JOBS
 
 
 @dataclass(frozen=True)

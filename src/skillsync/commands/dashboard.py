@@ -28,7 +28,7 @@ examples:
 
 def _parser() -> argparse.ArgumentParser:
     from skillsync.commands.fleet_status import add_token_env
-    from skillsync.status import DEFAULT_JOBS
+    from skillsync.defaults import STATUS_JOBS as DEFAULT_JOBS
 
     p = cli.parser(PROG, "Publish the fleet status as one issue in the source repository "
                    "(created once, edited afterwards, never duplicated).", EPILOG)

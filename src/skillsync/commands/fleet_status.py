@@ -38,7 +38,7 @@ examples:
 
 
 def _parser() -> argparse.ArgumentParser:
-    from skillsync.status import DEFAULT_JOBS
+    from skillsync.defaults import STATUS_JOBS as DEFAULT_JOBS
 
     p = cli.parser(PROG, "Report, for every target, the release it holds, how far behind it "
                    "is, drift, the open sync pull request and the last run's result.",

@@ -25,7 +25,8 @@ examples:
 
 
 def _parser() -> argparse.ArgumentParser:
-    from skillsync.health import DEFAULT_JOBS, DEFAULT_TIMEOUT
+    from skillsync.defaults import HEALTH_JOBS as DEFAULT_JOBS
+    from skillsync.defaults import HEALTH_TIMEOUT as DEFAULT_TIMEOUT
 
     p = cli.parser(
         "health",

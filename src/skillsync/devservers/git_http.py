@@ -16,7 +16,8 @@ is checked and dropped: it is never logged and never passed to the CGI.
 
 HTTP/1.1 with keep-alive and chunked responses, so git's connection reuse works;
 chunked request bodies (pushes larger than http.postBuffer) are streamed to the
-CGI. The request log is bounded; `stop()` ends in-flight CGI children.
+CGI. The request log is bounded; `stop()` ends in-flight CGI children. `latency`
+delays every answer, to emulate a forge's round trip on loopback.
 """
 
 from __future__ import annotations
@@ -89,7 +90,8 @@ class GitHttpServer:
     """Serves the bare repositories under `root` over git smart HTTP on loopback."""
 
     def __init__(self, root: str | os.PathLike[str], *, token: str | None = None,
-                 host: str = "127.0.0.1", port: int = 0, max_log: int = 10_000) -> None:
+                 host: str = "127.0.0.1", port: int = 0, max_log: int = 10_000,
+                 latency: float = 0.0) -> None:
         if host not in ("127.0.0.1", "localhost", "::1"):
             raise ValueError("loopback servers bind to 127.0.0.1 only")
         self.root = Path(root).resolve()
@@ -104,6 +106,10 @@ class GitHttpServer:
         self._httpd: _Server | None = None
         self._thread: threading.Thread | None = None
         self._backend = _http_backend()
+        # Seconds added before each answer: a forge's round trip, which loopback lacks
+        # (a sequential client pays it once per request; parallel ones overlap it).
+        self.latency = latency
+        self._stopping = threading.Event()
 
     # -- lifecycle ---------------------------------------------------------------------------
     @property
@@ -144,6 +150,7 @@ class GitHttpServer:
 
             do_POST = do_GET
 
+        self._stopping.clear()
         self._httpd = _Server((self.host, self.port), Handler)
         self.port = int(self._httpd.server_address[1])
         self._thread = threading.Thread(target=self._httpd.serve_forever,
@@ -154,6 +161,7 @@ class GitHttpServer:
 
     def stop(self) -> None:
         """Stop accepting, end in-flight CGI children, close open connections."""
+        self._stopping.set()
         if self._httpd is not None:
             self._httpd.shutdown()
             self._httpd.server_close()
@@ -199,6 +207,8 @@ class GitHttpServer:
         given = h.headers.get("Authorization")
         rec.authorized = self._expected is None or (
             given is not None and hmac.compare_digest(given.encode(), self._expected.encode()))
+        if self.latency:
+            self._stopping.wait(self.latency)
         try:
             if not rec.authorized:
                 self._drain(h)
