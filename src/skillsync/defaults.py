@@ -9,3 +9,4 @@ STATUS_JOBS = 8          # targets read at once by fleet-status (read-only, chea
 STATUS_TIMEOUT = 60.0
 HEALTH_JOBS = 8
 HEALTH_TIMEOUT = 20.0
+INVENTORY_FILE = "docs/downstream-inventory.md"

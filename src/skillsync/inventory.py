@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from skillsync import defaults
 from skillsync.errors import EXIT_FAILED, SkillsyncError
 from skillsync.model import Target
 from skillsync.targets import display_url
 
-DEFAULT_OUTPUT = "docs/downstream-inventory.md"
+DEFAULT_OUTPUT = defaults.INVENTORY_FILE
 
 BANNER = (
     "<!-- GENERATED FILE - DO NOT EDIT. Made by scripts/inventory from targets/*.yaml;\n"

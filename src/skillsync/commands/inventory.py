@@ -18,7 +18,7 @@ examples:
 
 
 def _parser() -> argparse.ArgumentParser:
-    from skillsync.inventory import DEFAULT_OUTPUT
+    from skillsync.defaults import INVENTORY_FILE as DEFAULT_OUTPUT
 
     p = cli.parser(
         "inventory",
