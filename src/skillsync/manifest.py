@@ -10,6 +10,7 @@ gitlinks are listed in `skipped`, never followed (RELIABILITY.md 26).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -358,6 +359,7 @@ def parse_config(text: str) -> SourceConfig:
     return SourceConfig(skills=globs["skills"], adapters=globs["adapters"])
 
 
+@functools.lru_cache(maxsize=256)
 def glob_regex(pattern: str) -> re.Pattern[str]:
     """A path glob: `*` and `?` stay inside one component, `**` spans any number."""
     parts = pattern.strip("/").split("/") or ["."]
