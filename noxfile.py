@@ -43,3 +43,10 @@ def demo(session: nox.Session) -> None:
     """Run the whole pipeline on the bundled demo fleet (local repos, loopback servers)."""
     session.install("-e", ".[demo]")
     session.run("python", "-m", "skillsync.commands.demo", *session.posargs)
+
+
+@nox.session(default=False)
+def bench(session: nox.Session) -> None:
+    """Benchmarks: fleet sync vs the git floor and a naive baseline (ratios, one run)."""
+    session.install("-e", ".[test]")
+    session.run("python", "benchmarks/bench.py", *session.posargs)

@@ -17,7 +17,8 @@ is checked and dropped: it is never logged and never passed to the CGI.
 HTTP/1.1 with keep-alive and chunked responses, so git's connection reuse works;
 chunked request bodies (pushes larger than http.postBuffer) are streamed to the
 CGI. The request log is bounded; `stop()` ends in-flight CGI children. `latency`
-delays every answer, to emulate a forge's round trip on loopback.
+delays every answer and `bandwidth` caps the bytes per second of all answers together,
+to emulate a forge's round trip and a runner's link on loopback.
 """
 
 from __future__ import annotations
@@ -91,7 +92,7 @@ class GitHttpServer:
 
     def __init__(self, root: str | os.PathLike[str], *, token: str | None = None,
                  host: str = "127.0.0.1", port: int = 0, max_log: int = 10_000,
-                 latency: float = 0.0) -> None:
+                 latency: float = 0.0, bandwidth: float = 0.0) -> None:
         if host not in ("127.0.0.1", "localhost", "::1"):
             raise ValueError("loopback servers bind to 127.0.0.1 only")
         self.root = Path(root).resolve()
@@ -109,6 +110,10 @@ class GitHttpServer:
         # Seconds added before each answer: a forge's round trip, which loopback lacks
         # (a sequential client pays it once per request; parallel ones overlap it).
         self.latency = latency
+        # Bytes per second shared by every answer (0: unlimited), like a runner's one link
+        # to its forge: loopback moves a 100 MB clone as fast as git can pack it.
+        self.bandwidth = bandwidth
+        self._link_free = 0.0       # monotonic time the shared link is next idle
         self._stopping = threading.Event()
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -321,6 +326,7 @@ class GitHttpServer:
             data = rest
             while True:
                 if data:
+                    self._throttle(len(data))
                     h.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
                     out += len(data)
                 data = stdout.read1(_CHUNK)
@@ -347,6 +353,16 @@ class GitHttpServer:
             if proc.returncode:
                 rec.error = b"".join(err_tail).decode("utf-8", "replace")[-500:].strip()
             _describe(rec, bytes(head), h.headers.get("Content-Encoding") or "")
+
+    def _throttle(self, nbytes: int) -> None:
+        """Wait for this chunk's turn on the shared link (no-op without a bandwidth)."""
+        if not self.bandwidth:
+            return
+        with self._lock:
+            start = max(time.monotonic(), self._link_free)
+            self._link_free = start + nbytes / self.bandwidth
+            done = self._link_free
+        self._stopping.wait(max(0.0, done - time.monotonic()))
 
     def _feed(self, h: BaseHTTPRequestHandler, stdin: IO[bytes], rec: GitRequest,
               head: bytearray) -> None:
