@@ -83,5 +83,18 @@ def mode_of(bare: Path, path: str, ref: str = "main") -> str:
     return git("--git-dir", str(bare), "ls-tree", ref, "--", path).split()[0]
 
 
-__all__ = ["downstream", "make_bare_remote", "make_source", "mode_of", "repo_state",
-           "target_yaml"]
+def add_submodule(bare: Path, source: Path, tag: str) -> None:
+    """Commit a submodule at vendor/skills pointing at `source`@`tag` into `bare`."""
+    work = bare.parent / f"{bare.stem}.sub"
+    git("clone", "-q", str(bare), str(work))
+    sha = git("rev-parse", f"{tag}^{{commit}}", cwd=source)
+    (work / ".gitmodules").write_text(
+        f'[submodule "skills"]\n\tpath = vendor/skills\n\turl = {source}\n')
+    git("add", ".gitmodules", cwd=work)
+    git("update-index", "--add", "--cacheinfo", f"160000,{sha},vendor/skills", cwd=work)
+    git("commit", "-qm", "add skills submodule", cwd=work)
+    git("push", "-q", "origin", "main", cwd=work)
+
+
+__all__ = ["add_submodule", "downstream", "make_bare_remote", "make_source", "mode_of",
+           "repo_state", "target_yaml"]

@@ -6,11 +6,10 @@ files change); a partial run rolls back only what it wrote; twice is a no-op."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 from conftest import git, run_script
-from engine_fixtures import repo_state
+from engine_fixtures import add_submodule, repo_state
 from safety_fixtures import (
     add_target,
     has_ref,
@@ -145,22 +144,10 @@ def test_merged_pull_request_gets_a_revert_pull_request(world: dict, monkeypatch
         assert len([p for p in gh.pulls("acme/prt") if p.state == "open"]) == 1
 
 
-def _add_submodule(bare: Path, source: Path, tag: str) -> None:
-    work = bare.parent / f"{bare.stem}.sub"
-    git("clone", "-q", str(bare), str(work))
-    sha = git("rev-parse", f"{tag}^{{commit}}", cwd=source)
-    (work / ".gitmodules").write_text(
-        f'[submodule "skills"]\n\tpath = vendor/skills\n\turl = {source}\n')
-    git("add", ".gitmodules", cwd=work)
-    git("update-index", "--add", "--cacheinfo", f"160000,{sha},vendor/skills", cwd=work)
-    git("commit", "-qm", "add skills submodule", cwd=work)
-    git("push", "-q", "origin", "main", cwd=work)
-
-
 def test_submodule_rollback_restores_the_pointer(world: dict) -> None:
     mono = add_target(world, "mono", "submodule", files={"README.md": "mono\n"},
                       submodule="{path: vendor/skills, via: push}")
-    _add_submodule(mono, world["source"], "v1.0.0")
+    add_submodule(mono, world["source"], "v1.0.0")
     before = tree(mono)
     out = sync(world, "v1.1.0", "r1")
     assert out["results"]["mono"].status == "synced"

@@ -10,7 +10,14 @@ from pathlib import Path
 import pytest
 
 from conftest import git, make_bare_remote, make_repo, run_script
-from engine_fixtures import downstream, make_source, mode_of, repo_state, target_yaml
+from engine_fixtures import (
+    add_submodule,
+    downstream,
+    make_source,
+    mode_of,
+    repo_state,
+    target_yaml,
+)
 from skillsync import mechanisms
 from skillsync.errors import TargetError
 from skillsync.fsutil import dumps
@@ -118,7 +125,7 @@ def test_dry_run_writes_nothing_anywhere(world: dict, tmp_path: Path) -> None:
     sub_files = {"README.md": "mono\n"}
     mono = add_target(world, "mono", "submodule", files=sub_files,
                       submodule="{path: vendor/skills, via: push}")
-    _add_submodule(mono, world["source"], "v1.0.0")
+    add_submodule(mono, world["source"], "v1.0.0")
     sync(world, "v1.0.0", "r0")  # some history first, so drift/lock paths are exercised
     before = {p: repo_state(p) for p in (push, pr, mono, world["source"] / ".git")}
     out = sync(world, "v1.1.0", "dry", dry_run=True)
@@ -238,22 +245,10 @@ def test_pull_request_lease_refuses_to_overwrite(world: dict, tmp_path: Path) ->
     assert git("--git-dir", str(bare), "rev-parse", "skillsync/1.0.0") == theirs
 
 
-def _add_submodule(bare: Path, source: Path, tag: str) -> None:
-    work = bare.parent / f"{bare.stem}.sub"
-    git("clone", "-q", str(bare), str(work))
-    sha = git("rev-parse", f"{tag}^{{commit}}", cwd=source)
-    (work / ".gitmodules").write_text(
-        f'[submodule "skills"]\n\tpath = vendor/skills\n\turl = {source}\n')
-    git("add", ".gitmodules", cwd=work)
-    git("update-index", "--add", "--cacheinfo", f"160000,{sha},vendor/skills", cwd=work)
-    git("commit", "-qm", "add skills submodule", cwd=work)
-    git("push", "-q", "origin", "main", cwd=work)
-
-
 def test_submodule_pointer_moves_to_release_commit_on_its_remote(world: dict) -> None:
     mono = add_target(world, "mono", "submodule", files={"README.md": "mono\n"},
                       submodule="{path: vendor/skills, via: push}", accept_major="true")
-    _add_submodule(mono, world["source"], "v1.0.0")
+    add_submodule(mono, world["source"], "v1.0.0")
     out = sync(world, "v1.1.0", "r1")
     assert out["results"]["mono"].status == "synced", out["results"]["mono"].message
     want = json.loads(world["v1.1.0"].read_text())["source"]["commit"]
@@ -269,7 +264,7 @@ def test_submodule_refuses_dangling_pointer(world: dict, tmp_path: Path) -> None
     other = make_repo(tmp_path / "elsewhere", {"x": "y\n"})
     mono = add_target(world, "mono", "submodule", files={"README.md": "mono\n"},
                       submodule="{path: vendor/skills, via: push}")
-    _add_submodule(mono, world["source"], "v1.0.0")
+    add_submodule(mono, world["source"], "v1.0.0")
     # point .gitmodules at a repository that does not have the release commit
     work = tmp_path / "mono.fix"
     git("clone", "-q", str(mono), str(work))

@@ -205,7 +205,7 @@ class GitHub:
                 resp = session.request(method, full, params=params, json=json,
                                        timeout=self.timeout, allow_redirects=False)
             except requests.RequestException as exc:
-                raise ForgeError(f"{call}: {_describe(exc, self.timeout)} "
+                raise ForgeError(f"{call}: {describe_error(exc, self.timeout)} "
                                  f"({self._origin})", call=call) from None
             if resp.status_code in (403, 429) and _is_rate_limited(resp):
                 wait = _rate_limit_wait(resp)
@@ -516,17 +516,19 @@ def _rate_limit_wait(resp: requests.Response, now: float | None = None) -> float
     return 60.0
 
 
-def _describe(exc: Exception, timeout: float) -> str:
-    """What went wrong, without the URL that requests puts in its messages."""
+def describe_error(exc: Exception, timeout: float, *, retried: bool = True) -> str:
+    """What went wrong, without the URL that requests puts in its messages (webhook
+    URLs and API URLs with tokens are secrets too)."""
     import requests
 
     reason = exc.args[0] if exc.args else None
     inner = getattr(reason, "reason", reason)
     kind = type(inner).__name__ if inner is not None else type(exc).__name__
+    tail = " (retries exhausted)" if retried else ""
     if isinstance(exc, requests.Timeout) or "Timeout" in kind:
-        return f"timed out after {timeout:g}s (retries exhausted)"
+        return f"timed out after {timeout:g}s{tail}"
     if isinstance(exc, requests.ConnectionError):
-        return f"connection failed ({kind}; retries exhausted)"
+        return f"connection failed ({kind}{'; retries exhausted' if retried else ''})"
     return f"request failed ({type(exc).__name__})"
 
 

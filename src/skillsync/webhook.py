@@ -107,7 +107,9 @@ def send(
             resp = session.post(url, data=body, headers=headers, timeout=timeout,
                                 allow_redirects=False)
         except requests.RequestException as exc:
-            what = _describe(exc, timeout)
+            from skillsync.forge import describe_error
+
+            what = describe_error(exc, timeout, retried=False)
             return WebhookResult(None, retries + 1, False,
                                  f"{label}: {what} after {retries + 1} attempts")
         history = getattr(getattr(resp.raw, "retries", None), "history", ()) or ()
@@ -122,14 +124,3 @@ def send(
             + f" after {attempts} attempt{'s' if attempts > 1 else ''}")
 
 
-def _describe(exc: Exception, timeout: float) -> str:
-    import requests
-
-    reason = exc.args[0] if exc.args else None
-    inner = getattr(reason, "reason", reason)
-    kind = type(inner).__name__ if inner is not None else type(exc).__name__
-    if isinstance(exc, requests.Timeout) or "Timeout" in kind:
-        return f"timed out after {timeout:g}s"
-    if isinstance(exc, requests.ConnectionError):
-        return f"connection failed ({kind})"
-    return f"request failed ({type(exc).__name__})"
