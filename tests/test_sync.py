@@ -419,3 +419,15 @@ def test_canary_is_read_back_in_full_later_waves_by_ref(world: dict) -> None:
     assert out["results"]["later"].data["verified"] == "ref"      # branch == pushed commit
     assert out["results"]["canary"].data["git"]["fetches"] > out["results"]["later"].data[
         "git"]["fetches"]
+
+
+def test_older_release_is_not_a_silent_downgrade(world: dict) -> None:
+    bare = add_target(world, "down")
+    sync(world, "v1.1.0", "r1")
+    head = git("--git-dir", str(bare), "rev-parse", "main")
+    out = sync(world, "v1.0.0", "r2")
+    assert out["results"]["down"].status == "halted"
+    assert "refusing to downgrade" in out["results"]["down"].message
+    assert git("--git-dir", str(bare), "rev-parse", "main") == head
+    out = sync(world, "v1.0.0", "r3", allow_downgrade=True)
+    assert out["results"]["down"].status == "synced"

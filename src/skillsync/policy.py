@@ -66,6 +66,19 @@ def is_major_bump(release: Release, previous: str | None) -> bool:
     return release.major >= 2 and release.minor == 0 and release.patch == 0
 
 
+def is_downgrade(release: Release, held: str | None) -> bool:
+    """True when the target already holds a newer release than `release`."""
+    import semver
+
+    if not held:
+        return False
+    try:
+        prev = parse_release(held)
+    except UsageError:
+        return False
+    return bool(semver.Version.parse(release.version) < semver.Version.parse(prev.version))
+
+
 @dataclass(frozen=True)
 class Route:
     id: str

@@ -40,6 +40,7 @@ DEFAULT_JOBS = defaults.SYNC_JOBS
 class Options:
     dry_run: bool = False
     allow_major: bool = False
+    allow_downgrade: bool = False
     overwrite: bool = False
     jobs: int = DEFAULT_JOBS
     verify: bool = True
@@ -282,10 +283,16 @@ def target_meta(target: Target) -> dict[str, Any]:
 
 
 def _policy_check(plan: Any, manifest: dict[str, Any], target: Target, opts: Options) -> None:
-    """The precise semver-major check, against the version the target holds now."""
+    """The precise checks against the version the target holds now: no silent
+    downgrade (that is what rollback is for), and the semver-major opt-in."""
     if plan.decision != "update" or not plan.previous_version:
         return
     release = release_of(manifest)
+    if policy.is_downgrade(release, plan.previous_version) and not opts.allow_downgrade:
+        plan.decision = "halt"
+        plan.reason = (f"target holds {plan.previous_version}, newer than {release.version}; "
+                       "refusing to downgrade (use scripts/rollback, or --allow-downgrade)")
+        return
     if policy.is_major_bump(release, plan.previous_version) and not (
         target.accept_major or opts.allow_major
     ):

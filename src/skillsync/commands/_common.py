@@ -29,6 +29,9 @@ def add_sync_options(p: argparse.ArgumentParser) -> None:
                    help="plan and log only: no push, no API write, no file changed in any target")
     p.add_argument("--allow-major", action="store_true",
                    help="let a semver-major release through to targets that did not opt in")
+    p.add_argument("--allow-downgrade", action="store_true",
+                   help="sync a release older than the one a target holds (rollback is usually "
+                        "what you want)")
     p.add_argument("--overwrite-drift", action="store_true",
                    help="overwrite synced files edited downstream (and take over unowned files)")
     p.add_argument("--source", metavar="PATH_OR_URL",
@@ -46,6 +49,7 @@ def options(args: argparse.Namespace, **kw: Any) -> Any:
     if args.wait is not None:
         kw["lock_wait"] = args.wait
     return Options(dry_run=args.dry_run, allow_major=args.allow_major,
+                   allow_downgrade=args.allow_downgrade,
                    overwrite=args.overwrite_drift, source=args.source,
                    verify=not args.no_verify, jobs=getattr(args, "jobs", DEFAULT_JOBS) or
                    DEFAULT_JOBS, **kw)
