@@ -249,7 +249,9 @@ class TargetRepo:
                 git.run([*gd, "read-tree", parent], env=env)
             git.run([*gd, "update-index", "--add", "--remove", "--index-info"], env=env,
                     input=("\n".join(lines) + "\n").encode())
-            tree = git.run([*gd, "write-tree"], env=env).stdout.decode().strip()
+            # --missing-ok: the downstream's own blobs are on its remote already; a plain
+            # write-tree would lazily download every one of them (134 MB vs 11 MB in the bench).
+            tree = git.run([*gd, "write-tree", "--missing-ok"], env=env).stdout.decode().strip()
         finally:
             index.unlink(missing_ok=True)
         if parent and self.out(["rev-parse", f"{parent}^{{tree}}"]) == tree:
