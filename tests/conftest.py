@@ -29,21 +29,42 @@ PINNED_ENV = {
 }
 
 
+GITCONFIG = "[init]\n\tdefaultBranch = main\n[protocol \"file\"]\n\tallow = always\n"
+
+
+def isolate(mp: pytest.MonkeyPatch, home: Path) -> Path:
+    """Make `home` the whole user environment: no inherited GIT_*/SKILLSYNC_*/GITHUB_*
+    variable, pinned identities and dates, no system git config, and a global git
+    config that is a file of ours (so a fresh machine with no identity, or a laptop
+    with a rich ~/.gitconfig, behaves the same). Returns the global config file."""
+    home.mkdir(parents=True, exist_ok=True)
+    for key in list(os.environ):
+        if key.startswith(("GIT_", "SKILLSYNC_", "GITHUB_")):
+            mp.delenv(key, raising=False)
+    mp.setenv("HOME", str(home))
+    mp.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    mp.setenv("XDG_CACHE_HOME", str(home / ".cache"))
+    for key, value in PINNED_ENV.items():
+        mp.setenv(key, value)
+    gitconfig = home / ".gitconfig"
+    gitconfig.write_text(GITCONFIG)
+    mp.setenv("GIT_CONFIG_GLOBAL", str(gitconfig))
+    return gitconfig
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The same isolation for session- and module-scoped fixtures, which run before
+    any function-scoped fixture (a module fixture that commits needs an identity)."""
+    with pytest.MonkeyPatch.context() as mp:
+        isolate(mp, tmp_path_factory.mktemp("session-home"))
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _isolated_home(tmp_path_factory: pytest.TempPathFactory,
                    monkeypatch: pytest.MonkeyPatch) -> None:
-    home = tmp_path_factory.mktemp("home")
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
-    for key in list(os.environ):
-        if key.startswith("GIT_") or key.startswith("SKILLSYNC_") or key.startswith("GITHUB_"):
-            monkeypatch.delenv(key, raising=False)
-    for key, value in PINNED_ENV.items():
-        monkeypatch.setenv(key, value)
-    # Default branch name is main in every repo we make.
-    (home / ".gitconfig").write_text(
-        "[init]\n\tdefaultBranch = main\n[protocol \"file\"]\n\tallow = always\n"
-    )
+    isolate(monkeypatch, tmp_path_factory.mktemp("home"))
 
 
 def git(*args: str, cwd: Path | str | None = None) -> str:

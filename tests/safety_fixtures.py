@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from conftest import PINNED_ENV, git, make_bare_remote
+from conftest import git, isolate, make_bare_remote
 from engine_fixtures import make_source, target_yaml
 from skillsync.fsutil import dumps
 from skillsync.manifest import build_manifest
@@ -27,13 +27,8 @@ REFS = ("v1.0.0", "v1.1.0")
 def source(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """The source repo and its manifests, built once per module under the pinned env."""
     root = tmp_path_factory.mktemp("source")
-    home = root / "home"
-    home.mkdir()
-    (home / ".gitconfig").write_text("[init]\n\tdefaultBranch = main\n")
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("HOME", str(home))
-        for k, v in PINNED_ENV.items():
-            mp.setenv(k, v)
+        isolate(mp, root / "home")
         src = make_source(root)
         out: dict[str, Any] = {"path": src}
         for ref in REFS:

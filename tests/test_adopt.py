@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import subprocess
 import sys
@@ -18,7 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
-from conftest import PINNED_ENV, ROOT, git, make_bare_remote, make_repo, run_script, write_files
+from conftest import ROOT, git, isolate, make_bare_remote, make_repo, run_script, write_files
 from engine_fixtures import repo_state
 from skillsync import adopt
 
@@ -74,18 +73,8 @@ def adopted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
     """A fresh skills repository, adopted once and committed."""
     tmp = tmp_path_factory.mktemp("adopt")
     with pytest.MonkeyPatch.context() as mp:
-        home = tmp / "home"
-        home.mkdir()
-        for key in list(os.environ):
-            if key.startswith(("GIT_", "SKILLSYNC_", "GITHUB_")):
-                mp.delenv(key, raising=False)
-        mp.setenv("HOME", str(home))
-        mp.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+        isolate(mp, tmp / "home")
         mp.setenv("SKILLSYNC_CACHE", str(tmp / "cache"))
-        for key, value in PINNED_ENV.items():
-            mp.setenv(key, value)
-        (home / ".gitconfig").write_text(
-            "[init]\n\tdefaultBranch = main\n[protocol \"file\"]\n\tallow = always\n")
         repo = make_repo(tmp / "our-skills", LAYOUT, message="our skills")
         proc, first = _init(repo)
         git("add", "-A", cwd=repo)

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from conftest import PINNED_ENV, git, make_bare_remote, make_repo, run_script
+from conftest import git, isolate, make_bare_remote, make_repo, run_script
 
 CANARY_TOKEN = "canary-token-5f1d9a77c3"       # in the auth variable of git targets
 CANARY_HMAC = "canary-hmac-0b8e2c41aa"         # in the auth variable of webhook targets
@@ -81,15 +81,10 @@ def _with_gitlink(tmp: Path, name: str, pointer: str, path: str | None) -> Path:
 def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """Build the remotes, the webhook server and the target files; run health once."""
     tmp = tmp_path_factory.mktemp("health")
-    home = tmp / "home"
-    home.mkdir()
-    (home / ".gitconfig").write_text("[init]\n\tdefaultBranch = main\n")
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Hook)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("HOME", str(home))
-        for key, value in PINNED_ENV.items():
-            mp.setenv(key, value)
+        isolate(mp, tmp / "home")
         healthy = make_bare_remote(tmp, "healthy")
         head = git("rev-parse", "HEAD", cwd=healthy)
         sub_ok = _with_gitlink(tmp, "sub-ok", head, "vendor/skills")

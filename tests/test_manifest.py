@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from conftest import PINNED_ENV, git, make_repo, run_script, write_files
+from conftest import git, isolate, make_repo, run_script, write_files
 from skillsync import manifest as mf
 from skillsync.errors import ConfigError, SourceError
 from skillsync.fsutil import dumps
@@ -62,16 +62,7 @@ SOURCE_FILES: dict[str, str | bytes] = {
 def module_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """conftest's isolation (pinned identities, empty HOME) for module-scoped repos."""
     with pytest.MonkeyPatch.context() as mp:
-        home = tmp_path_factory.mktemp("module-home")
-        for key in list(os.environ):
-            if key.startswith(("GIT_", "SKILLSYNC_", "GITHUB_")):
-                mp.delenv(key, raising=False)
-        mp.setenv("HOME", str(home))
-        mp.setenv("XDG_CONFIG_HOME", str(home / ".config"))
-        for key, value in PINNED_ENV.items():
-            mp.setenv(key, value)
-        (home / ".gitconfig").write_text(
-            "[init]\n\tdefaultBranch = main\n[protocol \"file\"]\n\tallow = always\n")
+        isolate(mp, tmp_path_factory.mktemp("module-home"))
         yield
 
 

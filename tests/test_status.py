@@ -4,14 +4,13 @@ the real engine, with pull requests on the loopback GitHub-compatible server."""
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conftest import PINNED_ENV, git, make_bare_remote, make_repo, run_script
+from conftest import git, isolate, make_bare_remote, make_repo, run_script
 from engine_fixtures import make_source, repo_state, target_yaml
 from skillsync.devservers.github import FakeGitHub
 from skillsync.devservers.receivers import WebhookReceiver
@@ -50,21 +49,11 @@ def _with_gitlink(tmp: Path, name: str, pointer: str, url: str) -> Path:
 def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """Source v1.0.0 / v1.1.0 / v2.0.0, a fleet synced through three runs, then read once."""
     root = tmp_path_factory.mktemp("status")
-    home = root / "home"
-    home.mkdir()
-    (home / ".gitconfig").write_text(
-        "[init]\n\tdefaultBranch = main\n[protocol \"file\"]\n\tallow = always\n")
     with pytest.MonkeyPatch.context() as mp, FakeGitHub(token=TOKEN) as gh, \
             WebhookReceiver() as hook:
-        for key in list(os.environ):
-            if key.startswith(("GIT_", "SKILLSYNC_", "GITHUB_")):
-                mp.delenv(key, raising=False)
-        mp.setenv("HOME", str(home))
-        mp.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+        isolate(mp, root / "home")
         mp.setenv("SKILLSYNC_CACHE", str(root / "cache"))
         mp.setenv("PRT_TOKEN", TOKEN)
-        for key, value in PINNED_ENV.items():
-            mp.setenv(key, value)
         src = make_source(root)
         manifests = {ref: build_manifest(str(src), ref) for ref in ("v1.0.0", "v1.1.0", "v2.0.0")}
         tdir = root / "targets"

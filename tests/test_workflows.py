@@ -643,18 +643,10 @@ HISTORY_SPEC: dict[str, dict[str, Any]] = {
 @contextlib.contextmanager
 def github_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """What conftest's autouse fixture does per test, for a module-scoped fleet."""
-    from conftest import PINNED_ENV
+    from conftest import isolate
 
     mp = pytest.MonkeyPatch()
-    home = tmp_path_factory.mktemp("wf-home")
-    mp.setenv("HOME", str(home))
-    (home / ".gitconfig").write_text("[init]\n\tdefaultBranch = main\n"
-                                     "[protocol \"file\"]\n\tallow = always\n")
-    for key in list(os.environ):
-        if key.startswith(("GIT_", "GITHUB_", "SKILLSYNC_")):
-            mp.delenv(key)
-    for key, value in PINNED_ENV.items():
-        mp.setenv(key, value)
+    isolate(mp, tmp_path_factory.mktemp("wf-home"))
     try:
         yield
     finally:

@@ -99,9 +99,14 @@ class GitHttpServer:
         self.host = host
         self.port = port
         self._expected = basic_header(token) if token else None
-        self.requests: collections.deque[GitRequest] = collections.deque(maxlen=max_log)
-        self.served = 0             # requests answered since start (the log may have dropped some)
+        self._requests: collections.deque[GitRequest] = collections.deque(maxlen=max_log)
+        self._served = 0            # requests answered since start (the log may have dropped some)
         self._lock = threading.Lock()
+        # A handler records its request after the last byte of the answer has gone out,
+        # so a client can finish before the record exists: readers wait for the
+        # handlers in flight (bounded) instead of racing them.
+        self._in_flight = 0
+        self._settled = threading.Condition(self._lock)
         self._children: set[subprocess.Popen[bytes]] = set()
         self._sockets: set[socket.socket] = set()
         self._httpd: _Server | None = None
@@ -198,11 +203,37 @@ class GitHttpServer:
 
     def clear(self) -> None:
         with self._lock:
-            self.requests.clear()
-            self.served = 0
+            self._requests.clear()
+            self._served = 0
+
+    def _settle(self, timeout: float = 10.0) -> None:
+        with self._settled:
+            self._settled.wait_for(lambda: self._in_flight == 0, timeout)
+
+    @property
+    def requests(self) -> collections.deque[GitRequest]:
+        """What git asked for, once every request in flight has been recorded."""
+        self._settle()
+        return self._requests
+
+    @property
+    def served(self) -> int:
+        """Requests answered since start (the log may have dropped some)."""
+        self._settle()
+        return self._served
 
     # -- request handling ------------------------------------------------------------------
     def _handle(self, h: BaseHTTPRequestHandler) -> None:
+        with self._lock:
+            self._in_flight += 1
+        try:
+            self._handle_one(h)
+        finally:
+            with self._settled:
+                self._in_flight -= 1
+                self._settled.notify_all()
+
+    def _handle_one(self, h: BaseHTTPRequestHandler) -> None:
         started = time.monotonic()
         parts = urlsplit(h.path)
         path = unquote(parts.path)
@@ -231,8 +262,8 @@ class GitHttpServer:
         finally:
             rec.seconds = round(time.monotonic() - started, 6)
             with self._lock:
-                self.requests.append(rec)
-                self.served += 1
+                self._requests.append(rec)
+                self._served += 1
 
     @staticmethod
     def _reply(h: BaseHTTPRequestHandler, status: int, body: bytes,
