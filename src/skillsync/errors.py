@@ -49,6 +49,13 @@ class SourceError(SkillsyncError):
     exit_code = EXIT_USAGE
 
 
+class ReleaseRefused(SkillsyncError):
+    """The release (or a manifest said to describe it) breaks the path policy or does
+    not match its source: nothing is synced anywhere (issue 12)."""
+
+    exit_code = EXIT_USAGE
+
+
 class TargetError(SkillsyncError):
     """One target failed; the run goes on with the others."""
 

@@ -28,7 +28,7 @@ from pathlib import Path
 from skillsync.downstream import TargetRepo
 from skillsync.errors import GitError, SkillsyncError
 from skillsync.mechanisms.base import Context, Mechanism, commit_message
-from skillsync.plan import Plan, desired_files, new_lock
+from skillsync.plan import Plan, desired_files, new_lock, write_roots
 
 # What git, the forge and sync_one say when the target refuses us (lower case).
 _NO_WRITE = re.compile(
@@ -107,7 +107,7 @@ def _commit(ctx: Context, mech: Mechanism, plan: Plan | None,
         path = str(plan.pointer["path"])
         msg = commit_message(ctx, f"skillsync: move {path} to skills {ctx.version}")
         return repo.build_commit(parent, {path: ("160000", ctx.manifest["source"]["commit"])},
-                                 msg)
+                                 msg, within=(path,))
     return None
 
 
@@ -121,7 +121,7 @@ def _orphan(ctx: Context, repo: TargetRepo) -> str | None:
     changes[t.lock_path] = ("100644", repo.hash_object(lock.to_json().encode()))
     msg = commit_message(ctx, f"skillsync: sync skills {ctx.version} (manual fallback)",
                          "Built without reading the target: release files and lock only.")
-    return repo.build_commit(None, changes, msg)
+    return repo.build_commit(None, changes, msg, within=write_roots(t))
 
 
 def _bundle(repo: TargetRepo, commit: str, ref: str, path: Path) -> None:

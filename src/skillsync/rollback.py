@@ -214,6 +214,17 @@ def _message(job: Job, what: str, counts: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _within(job: Job) -> tuple[str, ...]:
+    """What a rollback may change: what the sync may (a snapshot is a run-directory
+    file, so a tampered one cannot aim the restore anywhere else)."""
+    from skillsync.plan import write_roots
+
+    t = job.target
+    if t.submodule is not None:
+        return (t.submodule.path,)
+    return write_roots(t)
+
+
 def _counts(changes: Mapping[str, tuple[str, str] | None]) -> str:
     removed = sum(v is None for v in changes.values())
     return f"{len(changes) - removed} file(s) restored, {removed} removed"
@@ -306,7 +317,8 @@ def _direct(job: Job, branch: str | None = None, *, restore_to: str = "files") -
         if job.dry_run:
             return job.out("planned", f"dry run: would commit on {branch} restoring {what}: "
                                       f"{_counts(changes)}", data={"changes": sorted(changes)})
-        commit = repo.build_commit(head, changes, _message(job, what, _counts(changes)))
+        commit = repo.build_commit(head, changes, _message(job, what, _counts(changes)),
+                                   within=_within(job))
         repo.push([f"{commit}:refs/heads/{branch}"])
     verify_paths = None if not moved else owned
     ok, line = _verify(job, branch, verify_paths,
@@ -497,7 +509,8 @@ def _revert(job: Job, client: Any, repo: TargetRepo, base: str | None,
     else:
         what = (f"submodule {pointer['path']}" if pointer
                 else f"the files skillsync owns on {t.branch}")
-        commit = repo.build_commit(base, changes, _message(job, what, _counts(changes)))
+        commit = repo.build_commit(base, changes, _message(job, what, _counts(changes)),
+                                   within=_within(job))
         repo.push([f"{commit}:refs/heads/{revert}"], leases=[f"refs/heads/{revert}:"])
     pr = None
     if client is not None and t.forge is not None:
