@@ -617,7 +617,7 @@ def refuse_unsafe(manifest: dict[str, Any]) -> None:
     found = check_policy(manifest)
     if found:
         more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
-        raise ReleaseRefused(f"release refused: {found[0].where}: {found[0].message}{more}")
+        raise ReleaseRefused(f"release refused: {found[0].path}: {found[0].message}{more}")
 
 
 def _repo_name(repo: str) -> str:
