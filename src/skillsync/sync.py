@@ -46,6 +46,7 @@ class Options:
     verify: bool = True
     source: str | None = None     # where to read source blobs (default: manifest's source.repo)
     check_tag: bool = True
+    gate: bool = True             # run the pre-sync validation first (issue 12); tests only
     locks: bool = True            # source flock + per-target lock ref (live runs only)
     # seconds to wait for a lock another run holds (0: stop at once with the reason)
     lock_wait: float = field(default_factory=lambda: _env_float("SKILLSYNC_LOCK_WAIT", 0.0))
@@ -301,14 +302,33 @@ def _policy_check(plan: Any, manifest: dict[str, Any], target: Target, opts: Opt
                        "accept_major: true in the target or --allow-major for this run")
 
 
+def gate(manifest: dict[str, Any], run: RunDir, opts: Options) -> None:
+    """The pre-sync validation on the manifest this run uses, before any target is
+    read or written (ReleaseRefused, exit 2, when it fails)."""
+    from skillsync.gate import check_manifest, require_valid
+
+    if not opts.gate:
+        return
+    source = opts.source or manifest["source"]["repo"]
+    try:
+        check_manifest(manifest, "manifest")
+        require_valid(manifest, source)
+    except SkillsyncError as exc:
+        run.log("gate", "failed", str(exc))
+        raise
+    run.log("gate", "ok", "the release passed the pre-sync validation")
+
+
 def run_sync(manifest: dict[str, Any], targets: Sequence[Target], run: RunDir,
              opts: Options, *, only: Sequence[str] | None = None) -> dict[str, Result]:
     """Sync every routed target, wave by wave. Returns results by target id.
 
-    A live run holds the per-source lock (skillsync.locking.SourceLock) throughout;
-    LockBusy (exit 1) when another run holds it and `opts.lock_wait` runs out."""
+    The gate runs first. A live run holds the per-source lock
+    (skillsync.locking.SourceLock) throughout; LockBusy (exit 1) when another run
+    holds it and `opts.lock_wait` runs out."""
     from skillsync.locking import SourceLock
 
+    gate(manifest, run, opts)
     if opts.dry_run or not opts.locks:
         return _run_sync(manifest, targets, run, opts, only=only)
     lock = SourceLock(str(manifest["source"]["repo"]), run.run_id, wait=opts.lock_wait)

@@ -49,7 +49,7 @@ def validate_release(manifest: Any, *, source: str | None) -> list[Finding]:
     found = mf.check_schema(manifest)
     if found:
         return found  # the checks below rely on the manifest's shape
-    found += mf.check_digest(manifest)
+    found += mf.check_policy(manifest) + mf.check_digest(manifest)
     skill_list: list[dict[str, Any]] = manifest["skills"]
     adapter_list: list[dict[str, Any]] = manifest["adapters"]
 
@@ -63,6 +63,8 @@ def validate_release(manifest: Any, *, source: str | None) -> list[Finding]:
     want = set(skill_mds.values()) | {a["path"] for a in adapter_list}
     with mf.open_source(source or manifest["source"]["repo"]) as src:
         integrity, blobs = mf.verify_files(src, manifest, want)
+        if not any(f.code == "manifest-commit-unknown" for f in integrity):
+            integrity += mf.check_identity(src, manifest)
     found += integrity
 
     # Skill spec, one SKILL.md at a time.

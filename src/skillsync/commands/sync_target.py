@@ -36,7 +36,7 @@ def _body(args: argparse.Namespace) -> int:
     from skillsync import policy
     from skillsync.runlog import run_dir_for
     from skillsync.source import open_source
-    from skillsync.sync import release_of, sync_one, target_meta
+    from skillsync.sync import gate, release_of, sync_one, target_meta
     from skillsync.targets import select
 
     manifest = load_manifest(args.manifest)
@@ -46,6 +46,7 @@ def _body(args: argparse.Namespace) -> int:
     if not run.manifest_path.exists():
         run.write("manifest.json", manifest)
     opts = options(args)
+    gate(manifest, run, opts)
     route = policy.route(release_of(manifest), [target], allow_major=opts.allow_major)[0]
     if route.decision != "sync":
         from skillsync.mechanisms.base import Result
