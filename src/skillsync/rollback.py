@@ -156,6 +156,17 @@ def rollback_target(job: Job) -> Outcome:
     return out
 
 
+def undo(job: Job) -> Outcome:
+    """Restore one target from its snapshot while the caller holds its lock: how a
+    sync whose verification failed after the push takes its own write back."""
+    if job.snap is None or not job.snap.get("complete"):
+        return _no_snapshot(job)
+    try:
+        return _pull_request(job) if job.snap.get("work_branch") else _direct(job)
+    except SkillsyncError as exc:
+        return job.out("failed", str(exc))
+
+
 def _no_snapshot(job: Job) -> Outcome:
     r = job.result
     if r is None or not (r.get("commit") and r.get("branch")):
@@ -169,16 +180,35 @@ def _no_snapshot(job: Job) -> Outcome:
 
 # -- helpers -----------------------------------------------------------------------------------
 def _ours(job: Job, repo: TargetRepo, tip: str | None) -> str | None:
-    """The commit this run produced on the branch: from its result, or (killed before
-    the result was written) the branch tip when its trailers name this run."""
+    """The commit this run produced on the branch: the one its result names (or,
+    killed before the result was written, the branch tip), once its own trailers
+    prove it: a results file is a run-directory artifact, and a rollback undoes what
+    the commit it names changed, so a tampered result must not aim it at a person's
+    commit."""
+    from skillsync.git import SHA_RE
+
     r = job.result or {}
-    if r.get("commit") and r.get("branch") and r.get("status") in WROTE:
-        return str(r["commit"])
-    if tip:
-        tr = repo.trailers(tip)
-        if tr.get("Skillsync-Run") == job.run_id and "Skillsync-Rollback-Of" not in tr:
-            return tip
+    named = str(r["commit"]) if (r.get("commit") and r.get("branch")
+                                  and r.get("status") in WROTE) else None
+    if named is not None:
+        if not SHA_RE.match(named) or not _is_ours(job, repo, named):
+            raise TargetError(
+                f"results/{job.target.id}.json names commit {named[:40]!r}, which is not a "
+                f"commit of run {job.run_id} in the target (its trailers do not say so); "
+                "refusing a tampered or foreign result")
+        return named
+    if tip and _is_ours(job, repo, tip):
+        return tip
     return None
+
+
+def _is_ours(job: Job, repo: TargetRepo, commit: str) -> bool:
+    try:
+        repo.fetch_commits([commit])
+        tr = repo.trailers(commit)
+    except SkillsyncError:
+        return False
+    return tr.get("Skillsync-Run") == job.run_id and "Skillsync-Rollback-Of" not in tr
 
 
 def _files(snap: Mapping[str, Any], key: str = "files") -> dict[str, tuple[str, str]]:
@@ -230,9 +260,56 @@ def _counts(changes: Mapping[str, tuple[str, str] | None]) -> str:
     return f"{len(changes) - removed} file(s) restored, {removed} removed"
 
 
+def _checked_state(job: Job, repo: TargetRepo, key: str) -> dict[str, tuple[str, str]]:
+    """The snapshot's recorded files, once they are proven to be the target's own
+    state: the snapshot is a run-directory file (a CI artifact anyone with write access
+    to the run can edit), so its entries must equal the tree of the commit it names
+    in the downstream's history before a rollback writes any of them."""
+    from skillsync import paths as pathpolicy
+
+    snap = job.snap or {}
+    want = _files(snap, key)
+    head = snap.get("head" if key == "files" else "work_head")
+    if not head:
+        if want:
+            raise TargetError("the snapshot lists files but names no commit; refusing it")
+        return want
+    repo.fetch_commits([str(head)])
+    actual = repo.tree(str(head), snap.get("scope") or [job.target.dest])
+    if actual != want:
+        odd = sorted(p for p in set(actual) | set(want) if actual.get(p) != want.get(p))
+        raise TargetError(
+            f"the snapshot does not match the target's own commit {str(head)[:12]} "
+            f"(first difference: '{pathpolicy.show(odd[0])}'); refusing a tampered or "
+            "foreign snapshot")
+    return want
+
+
+def _sync_changes(repo: TargetRepo, ours: str | None,
+                  scope: Sequence[str]) -> dict[str, tuple[str, str] | None]:
+    """Paths outside `scope` that our sync commit changed, with their entry before it:
+    a rollback puts back everything our commit did (and verifies it), not only dest."""
+    from skillsync import paths as pathpolicy
+
+    if not ours:
+        return {}
+    parents = repo.out(["rev-list", "--parents", "-n", "1", ours]).split()[1:]
+    if not parents:
+        return {}
+    repo.fetch_commits(parents[:1])
+    changed = [p for p in repo.changed_paths(parents[0], ours)
+               if not any(pathpolicy.inside(p, s) for s in scope)]
+    if not changed:
+        return {}
+    before = repo.tree(parents[0], changed)
+    return {p: before.get(p) for p in changed}
+
+
 def _verify(job: Job, branch: str, paths: set[str] | None,
-            pointer: tuple[str, str | None] | None = None, key: str = "files") -> tuple[bool, str]:
-    """Read `branch` fresh; compare with the snapshot (all of its scope, or `paths`)."""
+            pointer: tuple[str, str | None] | None = None, key: str = "files",
+            extra: Mapping[str, tuple[str, str] | None] | None = None) -> tuple[bool, str]:
+    """Read `branch` fresh; compare with the snapshot (all of its scope, or `paths`),
+    and every path in `extra` (outside the scope) with the entry it must hold."""
     t, snap = job.target, job.snap or {}
     assert t.repo is not None
     with TargetRepo(t.repo, job.env, None) as repo:
@@ -253,6 +330,9 @@ def _verify(job: Job, branch: str, paths: set[str] | None,
         tree = repo.tree(head, snap.get("scope") or [t.dest])
         check = paths if paths is not None else set(want_all) | set(tree)
         bad = sorted(p for p in check if want_all.get(p) != tree.get(p))
+        if extra:
+            now = repo.tree(head, list(extra))
+            bad += sorted(p for p, e in extra.items() if now.get(p) != e)
         if bad:
             return False, ("verification failed: differs from the snapshot: "
                            + ", ".join(bad[:5]) + (" …" if len(bad) > 5 else ""))
@@ -278,6 +358,8 @@ def _direct(job: Job, branch: str | None = None, *, restore_to: str = "files") -
             return job.out("failed", f"branch {branch} no longer exists in the target")
         repo.open([branch])
         ours = _ours(job, repo, head)
+        outside: dict[str, tuple[str, str] | None] = {}
+        undo_outside: dict[str, tuple[str, str] | None] = {}
         if pointer is not None:
             path, old = pointer["path"], pointer.get("commit")
             entry = repo.tree(head, [path]).get(path)
@@ -289,15 +371,20 @@ def _direct(job: Job, branch: str | None = None, *, restore_to: str = "files") -
                 path: ("160000", old) if old else None}
             owned = None
         else:
-            want = _files(snap, restore_to)
-            tree = repo.tree(head, snap.get("scope") or [t.dest])
+            scope = snap.get("scope") or [t.dest]
+            want = _checked_state(job, repo, restore_to)
+            tree = repo.tree(head, scope)
+            outside = _sync_changes(repo, ours, scope)
             full = set(want) | set(tree)
             owned = _owned_paths(job, repo, ours)
-            if not _diff(want, tree, full if not job.force else owned):
-                ok, line = _verify(job, branch, None if not job.force else owned, key=restore_to)
+            now_outside = repo.tree(head, list(outside)) if outside else {}
+            undo_outside = {p: e for p, e in outside.items() if now_outside.get(p) != e}
+            if not _diff(want, tree, full if not job.force else owned) and not undo_outside:
+                ok, line = _verify(job, branch, None if not job.force else owned, key=restore_to,
+                                   extra=outside)
                 return job.out("no-op", "already at the snapshot state; nothing to roll back",
                                verified=ok, verification=line)
-            changes = _diff(want, tree, full)
+            changes = {**_diff(want, tree, full), **undo_outside}
         if ours is None:
             return job.out("no-op", f"run {job.run_id} did not write to {branch}; the "
                                     "differences from the snapshot come from other commits, "
@@ -311,19 +398,22 @@ def _direct(job: Job, branch: str | None = None, *, restore_to: str = "files") -
                 data={"head": head, "ours": ours})
         if moved and owned is not None:
             now = repo.tree(head, snap.get("scope") or [t.dest])
-            changes = _diff(_files(snap, restore_to), now, owned)
+            changes = {**_diff(_files(snap, restore_to), now, owned), **undo_outside}
         what = (f"submodule {pointer['path']}" if pointer is not None else
                 f"{t.dest} on {branch}" if not moved else f"the files skillsync owns on {branch}")
         if job.dry_run:
             return job.out("planned", f"dry run: would commit on {branch} restoring {what}: "
                                       f"{_counts(changes)}", data={"changes": sorted(changes)})
+        # What our own sync commit changed may be put back too (only a sync made before
+        # containment was proved could have reached outside the write roots).
+        within = (*_within(job), *outside)
         commit = repo.build_commit(head, changes, _message(job, what, _counts(changes)),
-                                   within=_within(job))
+                                   within=within)
         repo.push([f"{commit}:refs/heads/{branch}"])
     verify_paths = None if not moved else owned
     ok, line = _verify(job, branch, verify_paths,
                        (pointer["path"], pointer.get("commit")) if pointer is not None else None,
-                       key=restore_to)
+                       key=restore_to, extra=outside)
     status = "rolled-back" if ok else "failed"
     return job.out(status, f"commit {commit[:12]} on {branch} restores {what} "
                            f"({_counts(changes)})" + ("" if ok else f"; {line}"),

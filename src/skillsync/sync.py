@@ -249,9 +249,7 @@ def _apply(ctx: Context, mech: Mechanism, plan: Plan, opts: Options) -> Result:
     elif opts.verify and result.status == "synced":
         problems = mech.verify(ctx)
         if problems:
-            result.status = "failed"
-            result.error = "verification failed: " + "; ".join(problems[:5])
-            result.message = result.error
+            _undo(ctx, result, "verification failed: " + "; ".join(problems[:5]))
         else:
             result.data["verified"] = True
             ctx.log("verify", "ok", "target matches the release")
@@ -259,6 +257,28 @@ def _apply(ctx: Context, mech: Mechanism, plan: Plan, opts: Options) -> Result:
         _remember_payload(ctx)
     checkpoint("verified")
     return result
+
+
+def _undo(ctx: Context, result: Result, why: str) -> None:
+    """A push whose verification failed is taken back from the snapshot (or its sync
+    pull request closed) at once; the result says what was pushed and what was undone."""
+    from skillsync import rollback, snapshot
+
+    t = ctx.target
+    pushed = f"pushed {str(result.commit)[:12]} to {result.branch}"
+    result.status = "failed"
+    job = rollback.Job(ctx.run, t, ctx.manifest, snapshot.load(ctx.run, t.id),
+                       result.as_dict(), f"undo-{ctx.run.run_id}", dry_run=False, force=False,
+                       token=ctx.token, env=ctx.git_env)
+    out = rollback.undo(job)
+    ctx.log("rollback", out.status, out.message,
+            data={"undo": True, "verification": out.verification})
+    if out.status in ("rolled-back", "no-op"):
+        undone = f"undone: {out.message}"
+    else:
+        undone = f"NOT undone ({out.status}: {out.message}); roll back by hand"
+    result.error = result.message = f"{why}; {pushed}; {undone}"
+    result.data["undo"] = out.as_dict()
 
 
 def _remember_payload(ctx: Context) -> None:
