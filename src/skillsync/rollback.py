@@ -24,7 +24,7 @@ its snapshot state is a no-op, so rolling back twice changes nothing.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from skillsync.downstream import TargetRepo, read_cache, write_cache
@@ -137,10 +137,15 @@ def rollback_target(job: Job) -> Outcome:
         elif t.mechanism == "webhook":
             out = _webhook(job)
         else:
-            if not job.dry_run and t.repo:
-                lock = TargetLock(t.repo, job.env, job.rollback_id, target=t.id)
-                lock.acquire()
-            out = _pull_request(job) if job.snap.get("work_branch") else _direct(job)
+            restore = _pull_request if job.snap.get("work_branch") else _direct
+            # Decide read-only first: a no-op, a refusal or a failure must write nothing,
+            # and taking the target lock pushes a ref (RELIABILITY 40).
+            out = restore(replace(job, dry_run=True))
+            if not job.dry_run and out.status == "planned":
+                if t.repo:
+                    lock = TargetLock(t.repo, job.env, job.rollback_id, target=t.id)
+                    lock.acquire()
+                out = restore(job)
     except LockBusy as exc:
         out = job.out("failed", str(exc))
     except SkillsyncError as exc:
@@ -293,7 +298,9 @@ def _sync_changes(repo: TargetRepo, ours: str | None,
 
     if not ours:
         return {}
-    parents = repo.out(["rev-list", "--parents", "-n", "1", ours]).split()[1:]
+    # From the commit object itself: in our shallow copy rev-list would hide the parent.
+    raw = repo.out(["cat-file", "commit", ours]).split("\n\n", 1)[0]
+    parents = [ln.split()[1] for ln in raw.splitlines() if ln.startswith("parent ")]
     if not parents:
         return {}
     repo.fetch_commits(parents[:1])

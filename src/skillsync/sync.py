@@ -322,7 +322,8 @@ def _policy_check(plan: Any, manifest: dict[str, Any], target: Target, opts: Opt
                        "accept_major: true in the target or --allow-major for this run")
 
 
-def gate(manifest: dict[str, Any], run: RunDir, opts: Options) -> None:
+def gate(manifest: dict[str, Any], run: RunDir, opts: Options, label: str = "manifest"
+         ) -> None:
     """The pre-sync validation on the manifest this run uses, before any target is
     read or written (ReleaseRefused, exit 2, when it fails)."""
     from skillsync.gate import check_manifest, require_valid
@@ -331,8 +332,8 @@ def gate(manifest: dict[str, Any], run: RunDir, opts: Options) -> None:
         return
     source = opts.source or manifest["source"]["repo"]
     try:
-        check_manifest(manifest, "manifest")
-        require_valid(manifest, source)
+        check_manifest(manifest, label)
+        require_valid(manifest, source, label)
     except SkillsyncError as exc:
         run.log("gate", "failed", str(exc))
         raise
@@ -340,7 +341,8 @@ def gate(manifest: dict[str, Any], run: RunDir, opts: Options) -> None:
 
 
 def run_sync(manifest: dict[str, Any], targets: Sequence[Target], run: RunDir,
-             opts: Options, *, only: Sequence[str] | None = None) -> dict[str, Result]:
+             opts: Options, *, only: Sequence[str] | None = None,
+             label: str = "manifest") -> dict[str, Result]:
     """Sync every routed target, wave by wave. Returns results by target id.
 
     The gate runs first. A live run holds the per-source lock
@@ -348,7 +350,7 @@ def run_sync(manifest: dict[str, Any], targets: Sequence[Target], run: RunDir,
     holds it and `opts.lock_wait` runs out."""
     from skillsync.locking import SourceLock
 
-    gate(manifest, run, opts)
+    gate(manifest, run, opts, label)
     if opts.dry_run or not opts.locks:
         return _run_sync(manifest, targets, run, opts, only=only)
     lock = SourceLock(str(manifest["source"]["repo"]), run.run_id, wait=opts.lock_wait)

@@ -68,7 +68,8 @@ def _body(args: argparse.Namespace) -> int:
     args._run_dir = str(run.path)
     cli.say(f"run {run.run_id}: {manifest['source']['ref']} ({manifest['source']['commit'][:12]})"
             + (" — dry run" if args.dry_run else "") + f"  [{run.path}]")
-    results = run_sync(manifest, targets, run, options(args), only=only)
+    label = ("stdin" if args.manifest == "-" else args.manifest) if args.manifest else "manifest"
+    results = run_sync(manifest, targets, run, options(args), only=only, label=label)
     summary = report.write_summary(run)
     for t in summary["targets"]:
         cli.say(f"  {t['status']:13} {t['id']:22} {t['error'] or t['message']}")

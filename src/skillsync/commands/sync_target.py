@@ -46,7 +46,7 @@ def _body(args: argparse.Namespace) -> int:
     if not run.manifest_path.exists():
         run.write("manifest.json", manifest)
     opts = options(args)
-    gate(manifest, run, opts)
+    gate(manifest, run, opts, "stdin" if args.manifest == "-" else args.manifest)
     route = policy.route(release_of(manifest), [target], allow_major=opts.allow_major)[0]
     if route.decision != "sync":
         from skillsync.mechanisms.base import Result
