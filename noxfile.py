@@ -46,6 +46,15 @@ def demo(session: nox.Session) -> None:
 
 
 @nox.session(default=False)
+def fuzz(session: nox.Session) -> None:
+    """Long property-based run of the trust-boundary tests (hostile names, tampered files)."""
+    session.install("-e", ".[test]")
+    session.env["HYPOTHESIS_PROFILE"] = "fuzz"
+    session.run("pytest", "-q", "tests/test_fuzz_trust.py", "--hypothesis-show-statistics",
+                *session.posargs)
+
+
+@nox.session(default=False)
 def bench(session: nox.Session) -> None:
     """Benchmarks: fleet sync vs the git floor and a naive baseline (ratios, one run)."""
     session.install("-e", ".[test]")

@@ -52,8 +52,9 @@ def isolate(mp: pytest.MonkeyPatch, home: Path) -> Path:
     return gitconfig
 
 
-# Written by tools around the suite, not by it: caches of pytest, nox, pip, mypy, ruff.
-_TOOL_DIRS = (".nox", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".venv", "__pycache__",
+# Written by tools around the suite, not by it: caches of pytest, nox, pip, mypy, ruff,
+# and .git (worktrees of this checkout share its object store).
+_TOOL_DIRS = (".git", ".nox", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".venv", "__pycache__",
               ".egg-info", ".hypothesis")
 
 
