@@ -377,3 +377,20 @@ def test_output_to_a_fifo_writes_through_it_and_leaves_it_a_fifo(
     assert proc.returncode == 0, proc.stderr
     assert json.loads(got[0])["version"] == "1.0.0"
     assert fifo.is_fifo()
+
+
+# -- 9. schema-shaped garbage ------------------------------------------------------------------
+@pytest.mark.parametrize("script", ["route-targets", "snapshot", "sync-target", "sync"])
+def test_schema_shaped_garbage_manifest_is_exit_2_with_the_json_path(
+        tmp_path: Path, script: str) -> None:
+    _, tdir = fleet(tmp_path)
+    bad = tmp_path / "m.json"
+    bad.write_text('{"schema": "skillsync.manifest/v1"}')
+    extra = ["--target", "down"] if script == "sync-target" else []
+    if script != "route-targets":
+        extra += ["--run-dir", str(tmp_path / "run")]
+    proc = run_script(script, "--manifest", str(bad), "--targets", str(tdir), *extra,
+                      env={"SKILLSYNC_CACHE": str(tmp_path / "cache")})
+    assert proc.returncode == 2, proc.stderr
+    line = one_line(proc.stderr)
+    assert str(bad) in line and "does not match its schema" in line and "required" in line
