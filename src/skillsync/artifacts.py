@@ -69,8 +69,10 @@ def _path_problem(path: str) -> str | None:
 
 
 def _paths(pairs: Iterable[tuple[str, Any]]) -> Iterator[tuple[str, str]]:
+    seen: set[str] = set()   # a snapshot lists most owned paths twice (files, owned)
     for pointer, value in pairs:
-        if isinstance(value, str):
+        if isinstance(value, str) and value not in seen:
+            seen.add(value)
             reason = _path_problem(value)
             if reason:
                 yield pointer, reason
@@ -96,14 +98,17 @@ def _check_plan(data: Any) -> Iterator[tuple[str, str]]:
 
 
 def _check_snapshot(data: Any) -> Iterator[tuple[str, str]]:
-    for key in ("files", "work_files"):
-        yield from _paths((f"/{key}/{_key(p)}", p) for p in (data.get(key) or {}))
-    for key in ("owned", "scope"):
-        yield from _paths((f"/{key}/{i}", p) for i, p in enumerate(data.get(key) or []))
-    yield from _paths((f"/{key}", data.get(key)) for key in ("dest", "lock_path"))
-    yield from _paths([("/submodule/path", (data.get("submodule") or {}).get("path"))])
-    lock = data.get("lock") or {}
-    yield from _paths((f"/lock/files/{_key(p)}", p) for p in (lock.get("files") or {}))
+    def pairs() -> Iterator[tuple[str, Any]]:
+        for key in ("files", "work_files"):
+            yield from ((f"/{key}/{_key(p)}", p) for p in (data.get(key) or {}))
+        for key in ("owned", "scope"):
+            yield from ((f"/{key}/{i}", p) for i, p in enumerate(data.get(key) or []))
+        yield from ((f"/{key}", data.get(key)) for key in ("dest", "lock_path"))
+        yield "/submodule/path", (data.get("submodule") or {}).get("path")
+        yield from ((f"/lock/files/{_key(p)}", p)
+                    for p in ((data.get("lock") or {}).get("files") or {}))
+
+    return _paths(pairs())
 
 
 def _check_routes(data: Any) -> Iterator[tuple[str, str]]:
