@@ -336,6 +336,28 @@ def test_in_process_readers_raise_usage_errors_not_crashes(real: dict, run_dir: 
         report.summarize(RunDir(run_dir))
 
 
+def test_unfinished_targets_come_from_matrix_json_too_and_pr_branches_are_read(
+        real: dict, run_dir: Path) -> None:
+    """A results file lost (a CI job's artifact never uploaded): the pull-request
+    target's sync branch is at this run's commit, so it is unknown; the push target
+    was rolled back since, so nothing of the run is there: not attempted."""
+    from safety_fixtures import head
+    from skillsync import report
+
+    for tid in ("down", "prt"):
+        (run_dir / "results" / f"{tid}.json").unlink()
+    (run_dir / "routes.json").unlink()   # only the CI matrix names them now
+    summary = report.summarize(RunDir(run_dir), load_targets(real["targets"]))
+    rows = {t["id"]: t for t in summary["targets"]}
+    sha = head(real["root"] / "prt.git", "skillsync/1.1.0")
+    assert rows["prt"]["status"] == "unknown" and rows["prt"]["commit"] == sha
+    assert rows["prt"]["branch"] == "skillsync/1.1.0"
+    assert rows["prt"]["message"] == (f"unknown: the target moved to our commit {sha[:12]} "
+                                      "(no result was recorded)")
+    assert rows["down"]["status"] == "not-attempted"
+    assert summary["status"] == "failed"
+
+
 # -- -o FILE at an impossible path ----------------------------------------------------------------
 def _impossible(kind: str, tmp_path: Path) -> str:
     if kind == "a directory":
