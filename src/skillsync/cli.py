@@ -103,15 +103,30 @@ def read_json(arg: str, what: str = "JSON") -> Any:
 
 def emit_json(obj: Any, output: str = "-") -> None:
     """Canonical JSON to stdout, or atomically to `output`."""
-    from skillsync.fsutil import atomic_write, dumps
+    from skillsync.fsutil import dumps
     from skillsync.secrets import redact_obj
 
-    text = dumps(redact_obj(obj))
+    emit_text(dumps(redact_obj(obj)), output)
+
+
+def emit_text(text: str, output: str = "-") -> None:
+    """`text` (redacted) to stdout, or atomically to `output`. An `output` that cannot
+    be written (a directory, a path under a file, an unwritable directory) is a
+    UsageError naming it: exit 2, one line, no partial file."""
+    from skillsync.fsutil import atomic_write
+    from skillsync.paths import show
+    from skillsync.secrets import redact
+
+    text = redact(text)
     if output in ("-", ""):
         sys.stdout.write(text)
         sys.stdout.flush()
-    else:
+        return
+    try:
         atomic_write(output, text)
+    except OSError as exc:
+        reason = "is a directory" if Path(output).is_dir() else (exc.strerror or str(exc))
+        raise UsageError(f"cannot write the output file: {reason}", where=show(output)) from None
 
 
 def say(message: str, stream: TextIO | None = None) -> None:

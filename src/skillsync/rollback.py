@@ -84,37 +84,43 @@ class Job:
 # -- selection ---------------------------------------------------------------------------------
 def synced_ids(run: RunDir) -> list[str]:
     """Targets run `run` wrote to (or may have: a snapshot without a result means the
-    run was killed after snapshotting; the state check then decides)."""
+    run was killed after snapshotting; the state check then decides). Every file is
+    checked on the way in (skillsync.artifacts)."""
+    from skillsync import artifacts
+
     ids = set()
-    for p in sorted((run.path / "results").glob("*.json")):
-        r = read_json(p)
+    results = artifacts.results(run)
+    for tid, r in results.items():
         if r.get("status") in ("synced", "pending") or (r.get("commit") and r.get("branch")):
-            ids.add(str(r["target"]))
-    for p in sorted((run.path / "snapshots").glob("*.json")):
-        if not (run.path / "results" / p.name).exists():
-            ids.add(p.stem)
+            ids.add(tid)
+    ids.update(tid for tid in artifacts.ids(run, "snapshot") if tid not in results)
     return sorted(ids)
 
 
 def rollback_run(run: RunDir, targets: Sequence[Target], ids: Sequence[str], *,
                  dry_run: bool = False, force: bool = False) -> list[Outcome]:
-    """Roll back each of `ids` (target ids) to its snapshot in `run`."""
-    if not run.manifest_path.exists():
-        raise UsageError(f"{run.path}: no manifest.json; not a sync run directory")
-    manifest = dict(read_json(run.manifest_path))
+    """Roll back each of `ids` (target ids) to its snapshot in `run`.
+
+    Every run-directory file a rollback reads is checked before the first target is
+    touched, so a tampered snapshot or result stops the whole command (exit 2)."""
+    from skillsync import artifacts
+    from skillsync.paths import show
+
+    manifest = artifacts.manifest(run)
+    if manifest is None:
+        raise UsageError(f"{show(str(run.path))}: no manifest.json; not a sync run directory")
     by_id = {t.id: t for t in targets}
     unknown = [i for i in ids if i not in by_id]
     if unknown:
-        raise UsageError(f"unknown target id(s): {', '.join(unknown)} (not in the targets dir)")
+        raise UsageError(f"unknown target id(s): {', '.join(show(i) for i in unknown)} "
+                         "(not in the targets dir)")
     rollback_id = f"rollback-{new_run_id()}"
-    outcomes = []
+    loaded = [(by_id[tid], load_snapshot(run, tid), artifacts.result(run, tid))
+              for tid in ids]
     for tid in ids:
-        t = by_id[tid]
-        rp = run.result_path(tid)
-        job = Job(run, t, manifest, load_snapshot(run, tid),
-                  dict(read_json(rp)) if rp.exists() else None, rollback_id, dry_run, force)
-        outcomes.append(rollback_target(job))
-    return outcomes
+        artifacts.rollback(run, tid)   # read again by a webhook rollback: checked here
+    return [rollback_target(Job(run, t, manifest, snap, result, rollback_id, dry_run, force))
+            for t, snap, result in loaded]
 
 
 def rollback_target(job: Job) -> Outcome:

@@ -176,13 +176,11 @@ def path_of(run: RunDir, target_id: str) -> Path:
 
 
 def load(run: RunDir, target_id: str) -> dict[str, Any] | None:
-    from skillsync.fsutil import read_json
+    """The snapshot of `target_id` in `run`, checked against schemas/snapshot.schema.json
+    and the path policy (skillsync.artifacts); None when there is none."""
+    from skillsync import artifacts
 
-    p = path_of(run, target_id)
-    if not p.exists():
-        return None
-    data = read_json(p)
-    return dict(data) if isinstance(data, dict) else None
+    return artifacts.snapshot(run, target_id)
 
 
 def save(run: RunDir, snap: Mapping[str, Any]) -> Path:

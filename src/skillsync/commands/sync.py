@@ -14,7 +14,8 @@ output: the run summary as JSON (also RUN_DIR/summary.json and summary.md).
 examples:
   scripts/sync --source ../skills --ref v2.3.0 --dry-run
   scripts/sync --manifest manifest.json --only canary-docs
-  scripts/sync --rerun-failed RUN     (only the targets that failed or were not attempted)"""
+  scripts/sync --rerun-failed RUN     (only the targets that failed, were not attempted or
+                                       are unknown: the run was killed before their result)"""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -23,7 +24,8 @@ def _parser() -> argparse.ArgumentParser:
     src.add_argument("--manifest", metavar="FILE", help="manifest JSON, or - for stdin")
     src.add_argument("--ref", help="release tag to build the manifest from (with --source)")
     src.add_argument("--rerun-failed", metavar="RUN",
-                     help="re-sync only the failed / not-attempted targets of RUN, same commit")
+                     help="re-sync only the failed / not-attempted / unknown targets of RUN, "
+                          "same commit")
     p.add_argument("--only", nargs="+", metavar="ID", help="only these target ids (globs allowed)")
     p.add_argument("--jobs", type=int, default=None, metavar="N",
                    help="targets synced at once within a wave (default 4)")
@@ -37,18 +39,27 @@ def _parser() -> argparse.ArgumentParser:
 def _body(args: argparse.Namespace) -> int:
     from skillsync import report
     from skillsync.errors import UsageError
-    from skillsync.fsutil import read_json
     from skillsync.runlog import find_run, run_dir_for
     from skillsync.sync import exit_code, run_sync
 
     only = args.only
     if args.rerun_failed:
+        from skillsync import artifacts
+        from skillsync.paths import show
+
+        # Every file of the earlier run is checked on the way in (skillsync.artifacts);
+        # its routed targets without a result count as not attempted or unknown, and
+        # are re-synced too: the engine's no-op detection leaves one already at our
+        # commit as it is (RELIABILITY 39).
         prev = find_run(args.rerun_failed)
-        manifest = read_json(prev.manifest_path)
+        if artifacts.manifest(prev) is None:
+            raise UsageError(f"{show(str(prev.path))}: no manifest.json; not a sync run directory")
+        manifest = load_manifest(str(prev.manifest_path))
         summary = report.summarize(prev)
-        only = [t["id"] for t in summary["targets"] if t["status"] in ("failed", "not-attempted")]
+        only = [t["id"] for t in summary["targets"] if t["status"] in report.FAILING]
         if not only:
-            cli.say(f"run {prev.run_id}: no failed or not-attempted targets; nothing to do")
+            cli.say(f"run {prev.run_id}: no failed, not-attempted or unknown targets; "
+                    "nothing to do")
             cli.emit_json(summary, args.output)
             return 0
     elif args.manifest:
