@@ -134,17 +134,18 @@ def _readme(out: Path, ctx: Context, reason: str, commit: str | None, plan: Plan
             *, based: bool) -> None:
     from skillsync.fsutil import atomic_write
     from skillsync.secrets import redact
-    from skillsync.targets import display_url
+    from skillsync.urls import redact_url
 
     t = ctx.target
     ref = f"skillsync/{ctx.version}"
     auth = (f"auth method `{t.auth.method}` via the variable `{t.auth.env}`: renew that credential"
-            if t.auth.env else "no credential configured (auth method `none`)")
+            if t.auth.env else "no credential configured (auth method `none`); if the remote "
+            "asks for one, add `auth: {method: token, env: NAME}` to the target file")
     lines = [
         f"# Manual sync: {t.id} -> skills {ctx.version} (run {ctx.run.run_id})", "",
         f"skillsync could not write to this target: {redact(reason)}", "",
         f"- target: `{t.id}` ({t.mechanism}), "
-        + (f"repository `{display_url(t.repo)}`, branch `{t.branch}`" if t.repo else "webhook"),
+        + (f"repository `{redact_url(t.repo)}`, branch `{t.branch}`" if t.repo else "webhook"),
         f"- credential: {auth}, or grant it write access.",
         f"- owner: {t.owner or '(not set)'}; escalation: {t.escalation or '(not set)'}", "",
     ]

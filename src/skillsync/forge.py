@@ -25,6 +25,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from skillsync import secrets
 from skillsync.errors import TargetError
+from skillsync.urls import redact_url
 
 if TYPE_CHECKING:
     import requests
@@ -572,7 +573,7 @@ def pull_request_body(
     """
     link = commit_url(source, commit)
     commit_text = f"[`{commit[:12]}`]({link})" if link else f"`{commit}`"
-    source_text = secrets.redact(strip_userinfo(source))
+    source_text = secrets.redact(redact_url(source))
     n = len(added) + len(modified) + len(deleted)
     lines = [
         f"Release **{version}**" + (f" (`{ref}`)" if ref and ref != version else "")
@@ -609,14 +610,3 @@ def pull_request_body(
         "",
     ]
     return "\n".join(lines)
-
-
-def strip_userinfo(url: str) -> str:
-    """`url` without a user:password part (sources may be given with one)."""
-    parts = urlsplit(url)
-    if parts.scheme and parts.username is not None:
-        netloc = parts.hostname or ""
-        if parts.port:
-            netloc = f"{netloc}:{parts.port}"
-        return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
-    return url
