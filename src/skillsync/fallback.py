@@ -26,7 +26,7 @@ import re
 from pathlib import Path
 
 from skillsync.downstream import TargetRepo
-from skillsync.errors import GitError, SkillsyncError
+from skillsync.errors import AuthError, GitError, SkillsyncError
 from skillsync.mechanisms.base import Context, Mechanism, commit_message
 from skillsync.plan import Plan, desired_files, new_lock
 
@@ -39,6 +39,8 @@ _NO_WRITE = re.compile(
 
 def cannot_write(exc: BaseException, repo: TargetRepo | None) -> bool:
     """True when `exc` means the target refuses us (not a race a re-run would fix)."""
+    if isinstance(exc, AuthError):   # 401/403 from git or the forge API, an SSH key refused
+        return True
     text = str(exc).lower()
     if "non-fast-forward" in text or "changed since we read it" in text:
         return False

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from skillsync import secrets
-from skillsync.errors import TargetError
+from skillsync.errors import AuthError, TargetError
 from skillsync.urls import redact_url
 
 if TYPE_CHECKING:
@@ -55,8 +55,9 @@ class ForgeError(TargetError):
         super().__init__(secrets.redact(message))
 
 
-class ForgeAuthError(ForgeError):
-    """401, or 403 that is not a rate limit: the credential must be renewed or widened."""
+class ForgeAuthError(ForgeError, AuthError):
+    """401, or 403 that is not a rate limit: the credential must be renewed or widened
+    (an AuthError, like git's own 401/403: skillsync.gitauth)."""
 
 
 class ForgeRateLimitError(ForgeError):
