@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from skillsync import git
-from skillsync.errors import TargetError
+from skillsync import git, gitauth
+from skillsync.errors import GitError, TargetError
 from skillsync.lock import Lock, LockError, parse_lock
 
 # upload-pack runs as our child for local and file:// remotes; these let it
@@ -117,9 +117,12 @@ class TargetRepo:
     def heads(self, branches: Sequence[str]) -> dict[str, str]:
         """branch -> sha for the branches that exist on the remote."""
         self.counters.ls_remote += 1
-        refs = git.ls_remote(
-            transport_url(self.url), [f"refs/heads/{b}" for b in branches], env=self._env()
-        )
+        try:
+            refs = git.ls_remote(
+                transport_url(self.url), [f"refs/heads/{b}" for b in branches], env=self._env()
+            )
+        except GitError as exc:  # a 401/403 is said as such (RELIABILITY.md 17)
+            raise gitauth.check(exc, "ls-remote", self.url) from None
         return {
             name.removeprefix("refs/heads/"): sha
             for name, sha in refs.items()
@@ -156,8 +159,11 @@ class TargetRepo:
         if branches:
             self.counters.fetches += 1
             specs = [f"+refs/heads/{b}:refs/remotes/origin/{b}" for b in branches]
-            self._git(["fetch", "-q", "--depth=1", "--filter=blob:none", "--no-tags",
-                       "origin", *specs])
+            try:
+                self._git(["fetch", "-q", "--depth=1", "--filter=blob:none", "--no-tags",
+                           "origin", *specs])
+            except GitError as exc:
+                raise gitauth.check(exc, "fetch", self.url) from None
         return self.git_dir
 
     def fetch_commits(self, shas: Iterable[str]) -> None:
@@ -329,9 +335,12 @@ class TargetRepo:
         checkpoint("push")
         proc = self._git(args, check=False)
         if proc.returncode != 0:
-            self.rejected = push_failure(proc.stdout.decode("utf-8", "replace"),
-                                         proc.stderr.decode("utf-8", "replace"))
-            raise TargetError(self.rejected)
+            stdout = proc.stdout.decode("utf-8", "replace")
+            stderr = proc.stderr.decode("utf-8", "replace")
+            err = gitauth.error_for(stderr, "push", self.url) \
+                or TargetError(push_failure(stdout, stderr))
+            self.rejected = str(err)
+            raise err
         checkpoint("pushed")
 
     def trailers(self, commit: str) -> dict[str, str]:
@@ -358,6 +367,8 @@ def push_failure(stdout: str, stderr: str) -> str:
         msg = f"push refused: the branch moved on (non-fast-forward); never forced ({detail})"
     elif "stale info" in text:
         msg = f"push refused: the branch changed since we read it (lease) ({detail})"
+    elif (code := gitauth.status_of(stderr)) is not None:
+        msg = f"push refused: HTTP {code}: {gitauth.advice(None, code, 'push')} ({detail})"
     else:
         msg = f"push rejected: {detail}"
     return redact(msg)

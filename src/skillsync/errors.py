@@ -62,6 +62,15 @@ class TargetError(SkillsyncError):
     exit_code = EXIT_FAILED
 
 
+class AuthError(TargetError):
+    """A target refused our credential: HTTP 401 or 403 from git or the forge API, or an
+    SSH key refused. The message names the auth method and the variable to renew
+    (RELIABILITY.md 17); the sync leaves a manual fallback bundle (skillsync.fallback).
+    `status` is the HTTP status (401/403) when known."""
+
+    status: int | None = None
+
+
 class PolicyHalt(SkillsyncError):
     exit_code = EXIT_HALTED
 

@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from skillsync import secrets
-from skillsync.errors import TargetError
+from skillsync.errors import AuthError, TargetError
+from skillsync.urls import redact_url
 
 if TYPE_CHECKING:
     import requests
@@ -54,8 +55,9 @@ class ForgeError(TargetError):
         super().__init__(secrets.redact(message))
 
 
-class ForgeAuthError(ForgeError):
-    """401, or 403 that is not a rate limit: the credential must be renewed or widened."""
+class ForgeAuthError(ForgeError, AuthError):
+    """401, or 403 that is not a rate limit: the credential must be renewed or widened
+    (an AuthError, like git's own 401/403: skillsync.gitauth)."""
 
 
 class ForgeRateLimitError(ForgeError):
@@ -572,7 +574,7 @@ def pull_request_body(
     """
     link = commit_url(source, commit)
     commit_text = f"[`{commit[:12]}`]({link})" if link else f"`{commit}`"
-    source_text = secrets.redact(strip_userinfo(source))
+    source_text = secrets.redact(redact_url(source))
     n = len(added) + len(modified) + len(deleted)
     lines = [
         f"Release **{version}**" + (f" (`{ref}`)" if ref and ref != version else "")
@@ -609,14 +611,3 @@ def pull_request_body(
         "",
     ]
     return "\n".join(lines)
-
-
-def strip_userinfo(url: str) -> str:
-    """`url` without a user:password part (sources may be given with one)."""
-    parts = urlsplit(url)
-    if parts.scheme and parts.username is not None:
-        netloc = parts.hostname or ""
-        if parts.port:
-            netloc = f"{netloc}:{parts.port}"
-        return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
-    return url

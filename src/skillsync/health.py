@@ -24,7 +24,7 @@ from typing import Any
 from skillsync import defaults, git, secrets
 from skillsync.errors import GitError, SkillsyncError
 from skillsync.model import Target
-from skillsync.targets import display_url
+from skillsync.urls import redact_url
 
 DEFAULT_JOBS = defaults.HEALTH_JOBS
 DEFAULT_TIMEOUT = defaults.HEALTH_TIMEOUT
@@ -68,8 +68,8 @@ class TargetHealth:
 def where(t: Target) -> str:
     """How a target's destination may be shown (no query strings, no credentials)."""
     if t.mechanism == "webhook":
-        return display_url(t.url or "")
-    shown = f"{t.repo} ({t.branch})"
+        return redact_url(t.url or "")
+    shown = f"{redact_url(t.repo or '')} ({t.branch})"
     if t.submodule is not None:
         shown += f" submodule {t.submodule.path}"
     return shown
@@ -197,7 +197,7 @@ def _git_reason(exc: GitError) -> str:
 def _endpoint_check(url: str, timeout: float) -> Check:
     import requests  # lazy: `--help` must stay fast
 
-    shown = display_url(url)
+    shown = redact_url(url)
     try:
         resp = requests.head(url, timeout=timeout, allow_redirects=False)
         status = resp.status_code

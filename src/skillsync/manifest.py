@@ -22,11 +22,11 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
-from urllib.parse import urlsplit, urlunsplit
 
 from skillsync import git, paths, skills
 from skillsync.errors import ConfigError, GitError, ReleaseRefused, SourceError, UsageError
 from skillsync.findings import Finding
+from skillsync.urls import redact_url, redact_urls, url_secrets
 
 SCHEMA_ID = "skillsync.manifest/v1"
 DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -67,23 +67,13 @@ class Entry:
     utf8: bool = True
 
 
-def strip_userinfo(url: str) -> str:
-    """The URL without `user:password@` (a token there must never reach an artifact)."""
-    if "://" not in url:
-        return url
-    parts = urlsplit(url)
-    if "@" not in parts.netloc:
-        return url
-    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
-
-
 def _detail(exc: GitError) -> str:
     lines = [ln.strip() for ln in exc.stderr.splitlines() if ln.strip()]
     fatal = [ln for ln in lines if ln.startswith(("fatal:", "error:"))]
     # git's first fatal line names the cause; later ones are generic advice.
     line = (fatal or lines[-1:] or [f"git exited {exc.returncode}"])[0]
     line = re.sub(r"^(fatal|error):\s*", "", line)
-    return re.sub(r"(\w+://)[^/@\s]*@", r"\1", line)  # no userinfo in messages
+    return redact_urls(line)  # no userinfo or query credential in messages
 
 
 class BlobReader:
@@ -270,11 +260,12 @@ def open_source(source: str) -> Iterator[Source]:
     if git.is_local(source):
         yield _open_local(source)
         return
-    label = strip_userinfo(source)
+    label = redact_url(source)
     if label != source:
         from skillsync.secrets import register
 
-        register(urlsplit(source).password or "")
+        for value in url_secrets(source):
+            register(value)
     with tempfile.TemporaryDirectory(prefix="skillsync-source-") as tmp:
         dest = Path(tmp) / "source.git"
         try:
@@ -303,7 +294,7 @@ def _open_local(source: str) -> Source:
                               where=str(p))
     origin = git.run(["config", "--get", "remote.origin.url"], p, check=False)
     url = origin.stdout.decode("utf-8", "replace").strip()
-    return Source(p, strip_userinfo(url) if origin.returncode == 0 and url else str(p))
+    return Source(p, redact_url(url) if origin.returncode == 0 and url else str(p))
 
 
 # --------------------------------------------------------------------------- source config

@@ -30,7 +30,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from skillsync import secrets
 from skillsync.errors import UsageError
-from skillsync.forge import strip_userinfo
+from skillsync.urls import redact_url
 
 CHANNELS = ("github", "slack", "email")
 LABEL = "skillsync-failure"
@@ -157,7 +157,7 @@ def _release_line(ctx: Context) -> str:
     r = ctx.release
     ref = f" ({r['ref']})" if r.get("ref") and r.get("ref") != ctx.version else ""
     commit = f" at {str(r['commit'])[:12]}" if r.get("commit") else ""
-    source = f" from {strip_userinfo(str(r['source']))}" if r.get("source") else ""
+    source = f" from {redact_url(str(r['source']))}" if r.get("source") else ""
     return f"Release {ctx.version}{ref}{source}{commit}"
 
 

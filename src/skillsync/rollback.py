@@ -27,6 +27,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
+from skillsync import gitauth
 from skillsync.downstream import TargetRepo, read_cache, write_cache
 from skillsync.errors import SkillsyncError, TargetError, UsageError
 from skillsync.fsutil import read_json
@@ -155,7 +156,7 @@ def rollback_target(job: Job) -> Outcome:
     except LockBusy as exc:
         out = job.out("failed", str(exc))
     except SkillsyncError as exc:
-        out = job.out("failed", str(exc))
+        out = job.out("failed", str(gitauth.for_target(exc, t)))  # a git 401/403 names auth.env
     finally:
         if lock is not None:
             lock.release()

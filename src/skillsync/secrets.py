@@ -1,11 +1,17 @@
 """Process-wide secret registry: every value read from a secret variable is
 registered here, and every string leaving the process (log lines, errors,
-summaries, notifications) passes through `redact` (RELIABILITY.md 15-16)."""
+summaries, notifications) passes through `redact` (RELIABILITY.md 15-16).
+
+`redact` also takes what a URL inside the text carries in its userinfo and query
+string (skillsync.urls): such a credential was never registered, because it came
+from a config value or from git's own message, not from a secret variable."""
 
 from __future__ import annotations
 
 import os
 import threading
+
+from skillsync.urls import redact_urls
 
 _lock = threading.Lock()
 _secrets: set[str] = set()
@@ -36,7 +42,7 @@ def redact(text: str) -> str:
     for value in values:
         if value in text:
             text = text.replace(value, MASK)
-    return text
+    return redact_urls(text)
 
 
 def redact_obj(obj: object) -> object:

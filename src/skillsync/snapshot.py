@@ -82,7 +82,7 @@ def take(target: Target, manifest: Mapping[str, Any], *, run_id: str,
     }
     if target.mechanism == "webhook":
         return {**base, **_webhook(target)}
-    from skillsync.targets import display_url
+    from skillsync.urls import redact_url
 
     assert target.repo is not None
     version = str(manifest["version"])
@@ -101,7 +101,7 @@ def take(target: Target, manifest: Mapping[str, Any], *, run_id: str,
         owned = sorted(lock.files) if lock else []
         scope = scope_for(target, manifest if target.mechanism != "submodule" else None, owned)
         snap: dict[str, Any] = {
-            **base, "repo": display_url(target.repo), "branch": target.branch,
+            **base, "repo": redact_url(target.repo), "branch": target.branch,
             "dest": target.dest, "lock_path": target.lock_path, "head": head,
             "work_branch": work, "work_head": work_head,
             "lock": _lock_dict(lock), "owned": owned, "scope": scope,

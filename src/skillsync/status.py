@@ -287,12 +287,12 @@ def git_reason(exc: GitError) -> str:
 
 
 def where(t: Target) -> str:
-    from skillsync.targets import display_url
+    from skillsync.urls import redact_url
 
     if t.mechanism == "webhook":
-        return display_url(t.url or "")
+        return redact_url(t.url or "")
     repo = t.repo or ""
-    return repo if git.is_local(repo) else display_url(repo)
+    return repo if git.is_local(repo) else redact_url(repo)
 
 
 def _token(t: Target, env: Mapping[str, str], fallback: str | None = None) -> str | None:
@@ -716,9 +716,9 @@ def fleet_status(targets: Sequence[Target], opts: Options,
 def _display_source(repo: str | None) -> str | None:
     if repo is None or git.is_local(repo):
         return repo
-    from skillsync.targets import display_url
+    from skillsync.urls import redact_url
 
-    return display_url(repo)
+    return redact_url(repo)
 
 
 def exit_code(doc: Mapping[str, Any]) -> int:

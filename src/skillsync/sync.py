@@ -23,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from skillsync import defaults, mechanisms, policy
+from skillsync import defaults, gitauth, mechanisms, policy
 from skillsync.downstream import TargetRepo, checkpoint
 from skillsync.errors import EXIT_FAILED, EXIT_HALTED, EXIT_OK, SkillsyncError
 from skillsync.git import auth_env
@@ -127,6 +127,7 @@ def sync_one(target: Target, manifest: dict[str, Any], run: RunDir, source_git_d
     except LockBusy as exc:
         result = Result(target.id, target.mechanism, "failed", str(exc), error=str(exc))
     except SkillsyncError as exc:
+        exc = gitauth.for_target(exc, target)  # a git 401/403 names this target's auth.env
         result = Result(target.id, target.mechanism, "failed", str(exc), error=str(exc))
         if not opts.dry_run and fallback.cannot_write(exc, getattr(mech, "repo", None)):
             try:
