@@ -157,8 +157,11 @@ CASES = [
     ("unclosed", "pdf-tools", "---\nname: pdf-tools\ndescription: d\n", True),
     ("duplicate-key", "pdf-tools", FM.format("name: pdf-tools\nname: pdf-tools\ndescription: d\n"),
      True),
-    # The spec says names use a-z; skills-ref accepts any Unicode lowercase letter.
-    ("unicode-name", "café", FM.format("name: café\ndescription: d\n"), False),
+    # The spec's wording is ambiguous ("unicode lowercase alphanumeric characters (a-z,
+    # 0-9)"); like skills-ref we accept any Unicode lowercase letter (and warn: not ASCII).
+    ("unicode-name", "café", FM.format("name: café\ndescription: d\n"), True),
+    ("unicode-uppercase", "CAFÉ", FM.format("name: CAFÉ\ndescription: d\n"), True),
+    ("nfkc-ligature", "file", FM.format("name: \ufb01le\ndescription: d\n"), True),
     # metadata is string -> string; YAML reads unquoted 1.10 as the number 1.1.
     # skills-ref (strictyaml) reads every scalar as a string and passes it.
     ("metadata-float", "pdf-tools",
