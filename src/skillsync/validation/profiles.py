@@ -38,7 +38,7 @@ class SkillDoc:
 
     @property
     def body_lines(self) -> int:
-        return self.body.count("\n") + 1 if self.body else 0
+        return len(self.body.splitlines())
 
 
 @dataclass(frozen=True)
@@ -130,11 +130,11 @@ def _gh_skill(doc: SkillDoc, p: Profile) -> list[Finding]:
                            "list: gh skill publish rejects a list"))
     meta = data.get("metadata")
     if isinstance(meta, dict):
-        keys = sorted(k for k in meta if str(k).startswith("github-"))
+        keys = [k for k in meta if str(k).startswith("github-")]  # file order: first line
         if keys:
             out.append(Finding(doc.where("metadata", keys[0]), "gh-skill-install-metadata",
-                               "error", f"gh-skill: install metadata {', '.join(keys)} must "
-                               "be stripped before publishing (gh skill publish --fix)"))
+                               "error", f"gh-skill: install metadata {', '.join(sorted(keys))} "
+                               "must be stripped before publishing (gh skill publish --fix)"))
     desc = doc.text("description")
     if desc is not None and len(desc) <= skills.DESCRIPTION_MAX < len(desc.encode()):
         out.append(Finding(doc.where("description"), "gh-skill-description-bytes", "warning",
