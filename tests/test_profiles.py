@@ -297,3 +297,46 @@ def test_agents_option_applies_profiles_to_the_whole_release(tmp: Path) -> None:
     bad = run_script("validate-sync-targets", "--manifest", "-", "--agents", "claude",
                      input=json.dumps(m), cwd=tmp)
     assert bad.returncode == 2 and "unknown agent claude" in bad.stderr
+
+
+def test_the_demo_shows_one_budget_warning(tmp: Path) -> None:
+    # `nox -s validate` runs this: the example's v2.0.0 vendors the 60-skill ops-toolbox
+    # pack (examples.toolbox_pack) and acme-agents says Claude Code reads its skills.
+    import shutil
+    import subprocess
+    import sys
+
+    shutil.copytree(ROOT / "targets", tmp / "targets")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env["PYTHONPATH"] = str(ROOT / "src")
+    proc = subprocess.run([sys.executable, "-m", "skillsync.commands.demo", "--validate-only"],
+                          cwd=tmp, env=env, capture_output=True, text=True, timeout=300,
+                          check=False)
+    assert proc.returncode == 0, proc.stderr
+    warnings = [ln for ln in proc.stderr.splitlines() if ": warning: " in ln]
+    assert warnings == [
+        "targets/acme-agents.yaml:10: warning: acme-agents: claude-code: 66 skills, 12,652 of "
+        "~8,000 characters (this release's only; --remote adds the target's own); past the "
+        "budget Claude Code lists skills by name only, so the model cannot tell when to use "
+        "them [target-listing-budget]"]
+    assert "0 error(s), 1 warning(s), 0 info" in proc.stderr
+
+
+def test_codex_budget_directory_limit_and_opencode_dirs(tmp: Path) -> None:
+    # developers.openai.com/codex/skills: 8,000 characters when the window is unknown;
+    # codex-rs loader.rs: at most 2,000 directories scanned per skills root.
+    files = dict(BUDGET_SKILLS)
+    files.update({f"skills/skill-01/assets/d{i:04d}/f.txt": "x\n" for i in range(2000)})
+    repo, m = release(tmp, files)
+    tdir = tmp / "targets"
+    target_file(tdir, "cx", tmp / "cx.git", agents="[codex]")
+    target_file(tdir, "oc", tmp / "oc.git", agents="[opencode]", dest="vendor/skills")
+    found = validate(m, source=str(repo), targets_dir=tdir)
+    (budget,) = by_code(found, "target-listing-budget")
+    assert budget.message.startswith("cx: codex: 61 skills, 9,412 of ~8,000 characters")
+    (dirs,) = by_code(found, "target-codex-dirs")
+    assert "would hold 2,062 directories; Codex scans at most 2,000" in dirs.message
+    (oc,) = by_code(found, "target-agent-dir")
+    assert oc.message.startswith("oc: opencode: OpenCode does not look for skills in "
+                                 "vendor/skills; it reads .opencode/skills, .claude/skills, "
+                                 ".agents/skills")

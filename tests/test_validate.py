@@ -327,3 +327,11 @@ def test_length_guidance_is_info(tmp: Path) -> None:
     assert "is 525 lines" in found["skill-body-long"].message
     assert found["skill-body-tokens"].severity == "info"
     assert not has_errors(found.values())
+
+
+def test_a_bare_path_into_a_directory_the_skill_lacks_is_the_users_project(tmp: Path) -> None:
+    text = skill_md("a") + "Run `scripts/test.sh` in the repository, then read assets/x.png.\n"
+    repo, m = release(tmp, {"skills/a/SKILL.md": text, "skills/a/assets/logo.png": b"\x89PNG"})
+    got = [(f.path, f.message) for f in validate(m, source=str(repo), targets_dir=None)]
+    assert got == [("skills/a/SKILL.md:6", "'assets/x.png' is not a file of this skill in the "
+                    "release: the reference is broken downstream")]

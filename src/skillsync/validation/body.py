@@ -106,7 +106,10 @@ def check_body(doc: SkillDoc, shipped: set[str], dropped: Mapping[str, str],
             out.append(Finding(where, "skill-ref-dropped", "warning",
                                f"'{show(ref.target)}' is not shipped: the release dropped it "
                                f"({dropped[rel]}), so the link is broken downstream"))
-        elif ref.link or posixpath.splitext(rel)[1]:
+        elif ref.link or rel.split("/", 1)[0] in dirs:
+            # A bare `scripts/x.py` is the skill's own file only if the skill has a
+            # `scripts/` at all; otherwise it is likely the user's project ("run
+            # scripts/test.sh"), which is not ours to check.
             out.append(Finding(where, "skill-ref-missing", "warning",
                                f"'{show(ref.target)}' is not a file of this skill in the "
                                "release: the reference is broken downstream"))
