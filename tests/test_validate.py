@@ -335,3 +335,14 @@ def test_a_bare_path_into_a_directory_the_skill_lacks_is_the_users_project(tmp: 
     got = [(f.path, f.message) for f in validate(m, source=str(repo), targets_dir=None)]
     assert got == [("skills/a/SKILL.md:6", "'assets/x.png' is not a file of this skill in the "
                     "release: the reference is broken downstream")]
+
+
+def test_a_file_removed_from_the_manifest_is_caught(tmp: Path) -> None:
+    # Dropping an entry and recomputing the digest passes every per-file check; the
+    # commit's tree still says the skill has the file.
+    repo, m = release(tmp, {"skills/a/SKILL.md": skill_md("a"), "skills/a/scripts/x.py": "1\n"})
+    m["skills"][0]["files"] = [f for f in m["skills"][0]["files"] if f["path"] != "scripts/x.py"]
+    m["limits"]["max_file_bytes"] = 10**9  # nor does a raised limit hide anything
+    m["digest"] = mf.compute_digest(m)
+    assert errors(validate(m, source=str(repo), targets_dir=None)) == [
+        ("skills/a/scripts/x.py", "manifest-file-unlisted")]

@@ -188,6 +188,8 @@ def _dropped(manifest: dict[str, Any], entries: list[mf.Entry], config: mf.Sourc
     skill_dirs = sorted((s["path"] for s in manifest["skills"]), key=len, reverse=True)
     names = {s["path"]: s["name"] for s in manifest["skills"]}
     adapter_dirs = {a["path"].rpartition("/")[0] for a in manifest["adapters"]}
+    listed = {_repo_path(s["path"], f["path"]) for s in manifest["skills"] for f in s["files"]}
+    listed |= {a["path"] for a in manifest["adapters"]} | {mf.CONFIG_FILE}
     out: dict[str, dict[str, str]] = {}
     for e in entries:
         if not e.utf8:
@@ -201,9 +203,18 @@ def _dropped(manifest: dict[str, Any], entries: list[mf.Entry], config: mf.Sourc
         elif (e.size or 0) > limit:
             why = f"{e.size:,} bytes, over the {limit:,}-byte limit (--max-file-bytes)"
         else:
-            continue
+            why = ""
         owner = next((d for d in skill_dirs if (paths.inside(e.path, d) and e.path != d) or (
             d == "" and e.path.split("/", 1)[0] in mf.ROOT_SKILL_PARTS)), None)
+        if not why:
+            # build-manifest lists every regular file of a skill under the limit: one
+            # missing means the manifest (whose digest it recomputed) left it out.
+            if owner is not None and e.path not in listed:
+                found.append(Finding(show(e.path), "manifest-file-unlisted", "error",
+                                     f"a file of skill '{show(names[owner])}' in commit "
+                                     f"{manifest['source']['commit'][:12]} that the manifest "
+                                     "does not list"))
+            continue
         if owner is not None:
             rel = e.path[len(owner) + 1:] if owner else e.path
             out.setdefault(owner, {})[rel] = why

@@ -7,6 +7,7 @@ from __future__ import annotations
 DESCRIPTIONS: dict[str, str] = {
     # the release and its files
     "skill-file-dropped": "A file of a skill was left out of the release",
+    "manifest-file-unlisted": "A file of a skill is missing from the manifest",
     "adapter-file-dropped": "A file where adapters live was left out of the release",
     "skill-md-missing": "A skill lists no SKILL.md",
     "skill-front-matter": "SKILL.md front matter is missing or malformed",
