@@ -31,7 +31,7 @@ from skillsync.urls import redact_url, redact_urls, url_secrets
 SCHEMA_ID = "skillsync.manifest/v1"
 DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024
 CONFIG_FILE = ".skillsync.yaml"
-CONFIG_KEYS = frozenset({"skills", "adapters", "tag_pattern", "notify"})
+CONFIG_KEYS = frozenset({"skills", "adapters", "tag_pattern", "notify", "agents"})
 SKILL_FILE = "SKILL.md"
 # Adapter packs ship Markdown under many names and a few suffixes (Cursor: .mdc).
 MARKDOWN_SUFFIXES = (".md", ".mdc", ".markdown")
@@ -309,10 +309,12 @@ class SourceConfig:
               skills; a glob may reach into an otherwise excluded (vendored) directory.
     adapters: globs over file paths. Only matching files with `adapter_metadata`
               are adapters, whatever their suffix or directory.
+    agents:   validation profiles for targets that name none (issue 18).
     """
 
     skills: tuple[str, ...] | None = None
     adapters: tuple[str, ...] | None = None
+    agents: tuple[str, ...] | None = None
 
     def skill_dir_ok(self, d: str) -> bool | None:
         """True/False when globs decide, None when the defaults do. A glob may name the
@@ -348,7 +350,19 @@ def parse_config(text: str) -> SourceConfig:
         if not isinstance(value, list) or not all(isinstance(g, str) and g for g in value):
             raise ConfigError(f"'{key}' must be a list of glob strings", where=doc.where((key,)))
         globs[key] = tuple(value)
-    return SourceConfig(skills=globs["skills"], adapters=globs["adapters"])
+    agents = data.get("agents")
+    if agents is not None:
+        from skillsync.paths import show
+        from skillsync.validation.profiles import AGENT_IDS
+
+        if not isinstance(agents, list) or not all(isinstance(a, str) for a in agents):
+            raise ConfigError("'agents' must be a list of agent ids", where=doc.where(("agents",)))
+        for i, agent in enumerate(agents):
+            if agent not in AGENT_IDS:
+                raise ConfigError(f"unknown agent '{show(agent)}' (known: {', '.join(AGENT_IDS)})",
+                                  where=doc.where(("agents", i)))
+    return SourceConfig(skills=globs["skills"], adapters=globs["adapters"],
+                        agents=tuple(agents) if agents is not None else None)
 
 
 @functools.lru_cache(maxsize=256)

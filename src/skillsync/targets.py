@@ -565,6 +565,7 @@ def _build(data: dict[str, Any], path: Path, repo: str | None) -> Target:
         if sub_data else None,
         forge=Forge(api_url=forge_data.get("api_url", Forge().api_url),
                     repository=forge_data["repository"]) if forge_data else None,
+        agents=tuple(data["agents"]) if "agents" in data else None,
         extra=extra,
     )
 
