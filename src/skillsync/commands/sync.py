@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Sequence
+from typing import Any
 
 from skillsync import cli
 from skillsync.commands._common import add_sync_options, load_manifest, load_targets, options
+from skillsync.secrets import redact
 
 EPILOG = """\
-output: the run summary as JSON (also RUN_DIR/summary.json and summary.md).
+output: the run summary as JSON on stdout, or -o FILE (also RUN_DIR/summary.json and
+summary.md); on a terminal, a table instead (--format json for the JSON). While it runs,
+each target's line goes to stderr as the target finishes: under a live progress line
+on a terminal, in one ::group:: per wave in GitHub Actions, plain when piped.
 
 examples:
-  scripts/sync --source ../skills --ref v2.3.0 --dry-run
-  scripts/sync --manifest manifest.json --only canary-docs
-  scripts/sync --rerun-failed RUN     (only the targets that failed or were not attempted)"""
+  %(prog)s --source ../skills --ref v2.3.0 --dry-run
+  %(prog)s --manifest manifest.json --only canary-docs
+  %(prog)s --rerun-failed RUN     (only the targets that failed or were not attempted)"""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -31,15 +37,34 @@ def _parser() -> argparse.ArgumentParser:
     cli.add_run_dir(p)
     add_sync_options(p)
     cli.add_output(p)
+    p.add_argument("--format", choices=("auto", "json", "table"), default="auto",
+                   help="stdout: auto (a table on a terminal, else JSON), json or table")
     return p
 
 
+def table(summary: dict[str, Any]) -> str:
+    """The run summary as an aligned text table, for a person at a terminal."""
+    from skillsync.paths import show
+
+    rows = [("TARGET", "WAVE", "STATUS", "CHANGES", "DETAILS")]
+    for t in summary["targets"]:
+        c = t["changes"]
+        rows.append((show(t["id"]), "" if t["wave"] is None else str(t["wave"]), t["status"],
+                     f"+{c.get('add', 0)} ~{c.get('modify', 0)} -{c.get('delete', 0)}",
+                     show(t["error"] or t["message"])))
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    out = ["  ".join(f"{cell:{w}}" for cell, w in zip(r[:4], widths, strict=True)) + "  " + r[4]
+           for r in rows]
+    return redact("\n".join(out) + "\n")
+
+
 def _body(args: argparse.Namespace) -> int:
-    from skillsync import report
+    from skillsync import policy, report
     from skillsync.errors import UsageError
     from skillsync.fsutil import read_json
+    from skillsync.progress import Progress
     from skillsync.runlog import find_run, run_dir_for
-    from skillsync.sync import exit_code, run_sync
+    from skillsync.sync import exit_code, release_of, run_sync
 
     only = args.only
     if args.rerun_failed:
@@ -68,12 +93,28 @@ def _body(args: argparse.Namespace) -> int:
     args._run_dir = str(run.path)
     cli.say(f"run {run.run_id}: {manifest['source']['ref']} ({manifest['source']['commit'][:12]})"
             + (" — dry run" if args.dry_run else "") + f"  [{run.path}]")
-    results = run_sync(manifest, targets, run, options(args), only=only)
+    opts = options(args)
+    total = len(policy.route(release_of(manifest), targets, allow_major=opts.allow_major,
+                             only=only))
+    with Progress(total) as progress:
+        results = run_sync(manifest, targets, run, opts, only=only, on_result=progress.result)
     summary = report.write_summary(run)
-    for t in summary["targets"]:
-        cli.say(f"  {t['status']:13} {t['id']:22} {t['error'] or t['message']}")
-    cli.emit_json(summary, args.output)
+    counts = ", ".join(f"{v} {k}" for k, v in summary["counts"].items()) or "no targets"
+    cli.say(f"run {run.run_id}: {summary['status']} ({counts}); summary in {run.path}")
+    if args.format == "table" or (args.format == "auto" and args.output in ("-", "")
+                                  and _isatty(sys.stdout)):
+        sys.stdout.write(table(summary))
+        sys.stdout.flush()
+    else:
+        cli.emit_json(summary, args.output)
     return exit_code(results)
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
 
 
 def main(argv: Sequence[str] | None = None) -> int:
