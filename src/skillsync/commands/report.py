@@ -12,13 +12,15 @@ Writes RUN_DIR/summary.json and RUN_DIR/summary.md, and prints the chosen format
 Exit status follows the run: 1 if a target failed or was not attempted, 3 if halted.
 
 examples:
-  scripts/report .skillsync/runs/RUN_ID --format md >> "$GITHUB_STEP_SUMMARY"
+  %(prog)s .skillsync/runs/RUN_ID --format md >> "$GITHUB_STEP_SUMMARY"
   jq -r 'select(.status=="failed") | "\\(.target): \\(.message)"' RUN_DIR/log.jsonl"""
 
 
 def _parser() -> argparse.ArgumentParser:
     p = cli.parser("report", __doc__ or "", EPILOG)
-    p.add_argument("run", metavar="RUN", help="run directory or run id")
+    p.add_argument("run", metavar="RUN",
+                   help="run directory, or run id (looked up in $SKILLSYNC_RUNS, else "
+                        ".skillsync/runs; the demo's: .skillsync/demo/runs)")
     p.add_argument("--format", choices=("json", "md"), default="json")
     cli.add_output(p)
     return p

@@ -29,7 +29,9 @@ def _parser() -> argparse.ArgumentParser:
     src.add_argument("--manifest", metavar="FILE", help="manifest JSON, or - for stdin")
     src.add_argument("--ref", help="release tag to build the manifest from (with --source)")
     src.add_argument("--rerun-failed", metavar="RUN",
-                     help="re-sync only the failed / not-attempted targets of RUN, same commit")
+                     help="re-sync only the failed / not-attempted targets of RUN (a run "
+                          "directory, or an id in $SKILLSYNC_RUNS, else .skillsync/runs), "
+                          "same commit")
     p.add_argument("--only", nargs="+", metavar="ID", help="only these target ids (globs allowed)")
     p.add_argument("--jobs", type=int, default=None, metavar="N",
                    help="targets synced at once within a wave (default 4)")
