@@ -229,6 +229,24 @@ def test_a_hostile_message_cannot_drive_the_terminal(world: dict) -> None:
     assert "denied" in line
 
 
+def test_on_result_reports_every_routed_target_once(world: dict) -> None:
+    """Including the targets a failed canary wave left not attempted."""
+    from skillsync.runlog import RunDir
+    from skillsync.sync import Options, run_sync
+    from skillsync.targets import load_targets
+
+    reject_pushes(add_target(world, "canary", risk="low"))
+    add_target(world, "later", risk="high")
+    add_target(world, "idle", enabled="false")
+    seen: list[tuple[str, str]] = []
+    manifest = json.loads(Path(world["v1.0.0"]).read_text())
+    results = run_sync(manifest, load_targets(world["targets"]),
+                       RunDir(world["root"] / "runs" / "r").create(), Options(),
+                       on_result=lambda r: seen.append((r.target, r.status)))
+    assert seen == [("idle", "skipped"), ("canary", "failed"), ("later", "not-attempted")]
+    assert {t: r.status for t, r in results.items()} == dict(seen)
+
+
 # -- usage names and pipes ---------------------------------------------------------------------
 def test_usage_names_the_command_as_typed(tmp_path: Path) -> None:
     """`scripts/sync` says `usage: sync`; the console command says its own name."""
