@@ -338,7 +338,11 @@ def test_source_url_credentials_never_shown_by_build_manifest(tmp_path: Path,
 @pytest.mark.parametrize(("url", "shown"), [
     ("https://bot:hunter22@git.example/x.git", "https://git.example/x.git"),
     ("https://ghp_tok123@github.com/a/b.git", "https://github.com/a/b.git"),
-    ("https://h.example/hook?channel=ops&sig=abc#frag", "https://h.example/hook?channel=***&sig=***"),
+    ("https://h.example/hook?channel=ops&sig=abc#frag",
+     "https://h.example/hook?channel=***&sig=***#frag"),
+    ("https://h.example/cb#access_token=abc&x=1", "https://h.example/cb"),
+    ("https://github.com/a/b/blob/c/docs/sync-rollback.md#when-to-roll-back",
+     "https://github.com/a/b/blob/c/docs/sync-rollback.md#when-to-roll-back"),
     ("https://h.example/x?rawtoken", "https://h.example/x?***"),
     ("ssh://git@github.com/a/b.git", "ssh://git@github.com/a/b.git"),     # a login, kept
     ("ssh://git:pw@github.com/a/b.git", "ssh://github.com/a/b.git"),

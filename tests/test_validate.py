@@ -180,7 +180,7 @@ def test_findings_to_file_and_exit_0(tmp: Path) -> None:
 
 @pytest.mark.parametrize(("stdin", "args", "message"), [
     ("{not json", ["--manifest", "-"], "stdin:1: manifest is not valid JSON"),
-    ("", ["--manifest", "-"], "manifest is not valid JSON"),
+    ("", ["--manifest", "-"], "empty input on stdin"),
     (None, [], "nothing to validate"),
     (None, ["--targets", "missing-dir"], "missing-dir: no such directory"),
     (None, ["--manifest", "nope.json"], "cannot read nope.json"),

@@ -564,14 +564,22 @@ def pull_request_body(
     added: Sequence[str] = (),
     modified: Sequence[str] = (),
     deleted: Sequence[str] = (),
-    rollback_doc: str = ROLLBACK_DOC,
+    rollback_doc: str | None = None,
+    rollback_workflow: str | None = None,
     max_files: int = 30,
 ) -> str:
     """Markdown body of a sync pull request: what, from where, and the way back.
 
+    The body is read in the downstream repository, so the way back is absolute:
+    `rollback_doc` the source's docs/sync-rollback.md at the release commit and
+    `rollback_workflow` its rollback workflow's page (skillsync.links), else text
+    naming where the doc is; commands are the installed console names.
     Deterministic: the same inputs (a re-run of the same run) give the same
     bytes, so open-or-update finds it unchanged and makes no write.
     """
+    from skillsync import links
+    from skillsync.paths import show
+
     link = commit_url(source, commit)
     commit_text = f"[`{commit[:12]}`]({link})" if link else f"`{commit}`"
     source_text = secrets.redact(redact_url(source))
@@ -599,11 +607,22 @@ def pull_request_body(
         if n > listed:
             lines.append(f"- ... and {n - listed} more (see the run's plan)")
         lines += ["", "</details>", ""]
+    doc = (f"[{ROLLBACK_DOC}]({rollback_doc})" if rollback_doc
+           else f"`{ROLLBACK_DOC}` in `{source_text}` at `{commit[:12]}`")
+    number = links.ci_run_number(run_id)
+    lines += ["Should this release be wrong here, the source's maintainers can undo this "
+              f"sync (how, per mechanism: {doc}):", ""]
+    if number:
+        where = f"[rollback workflow]({rollback_workflow})" if rollback_workflow else \
+            "rollback workflow"
+        lines.append(f"- the {where} with `run_id` {number} and `targets` "
+                     f"`{show(target_id)}` (a dry run by default), or")
     lines += [
-        f"To undo this sync (see [{ROLLBACK_DOC}]({rollback_doc})):",
+        "- with skillsync installed and this run's directory at hand:",
         "",
         "```",
-        f"scripts/rollback --run {run_id} --target {target_id}",
+        links.rollback_command(run_id, [target_id], dry_run=True),
+        links.rollback_command(run_id, [target_id]),
         "```",
         "",
         # Not notify's issue marker (skillsync:target=): a PR must never match it.

@@ -254,8 +254,11 @@ def file_plan(
         plan.reason = "no skill of this release matches the target's `skills` selection"
         return plan
     n = plan.counts()
+    # A verb phrase: it is printed as "dry run: would <reason>" and "applying <reason>".
+    files = ", ".join(f"{verb} {n[verb]}" for verb in ("add", "modify", "delete") if n[verb])
     plan.reason = (
-        f"{lock.version if lock else 'nothing'} -> {manifest['version']}: "
-        f"{n['add']} add, {n['modify']} modify, {n['delete']} delete"
+        (f"update {lock.version} -> {manifest['version']}" if lock
+         else f"install {manifest['version']} (first sync)")
+        + (f": {files} file(s)" if files else ": no file changes")
     )
     return plan

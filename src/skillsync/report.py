@@ -14,6 +14,7 @@ and `sync --rerun-failed` takes those targets.
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -226,8 +227,17 @@ def _our_commit(run: RunDir, target: Target, plan: Mapping[str, Any] | None,
     return None
 
 
-def markdown(summary: dict[str, Any]) -> str:
-    """GitHub-flavoured Markdown, suitable for $GITHUB_STEP_SUMMARY."""
+def markdown(summary: dict[str, Any], env: Mapping[str, str] | None = None) -> str:
+    """GitHub-flavoured Markdown, suitable for $GITHUB_STEP_SUMMARY.
+
+    The closing sections say what to do per outcome, as docs/sync-rollback.md does:
+    a failed, not-attempted or halted target was not changed, so it is fixed and
+    re-synced, never rolled back; a rollback is offered only for the targets this
+    run wrote to. Links are absolute (skillsync.links): the summary is read on the
+    run page or from a downloaded artifact, not in a checkout."""
+    from skillsync import links
+
+    env = os.environ if env is None else env
     rel = summary["release"]
     lines = [
         f"## skillsync {rel.get('version') or '?'} — {summary['status']}",
@@ -251,11 +261,54 @@ def markdown(summary: dict[str, Any]) -> str:
                      f"{_cell(detail)} |")
     counts = ", ".join(f"{v} {k}" for k, v in summary["counts"].items())
     lines += ["", f"Totals: {counts or 'no targets'}."]
-    failed = [t for t in summary["targets"] if t["status"] == "failed"]
-    if failed:
+    run = str(summary["run"])
+
+    def doc(anchor: str) -> str:
+        url = links.rollback_doc(rel, env, anchor)
+        return f"[{links.ROLLBACK_DOC}]({url})" if url else f"`{links.rollback_doc_text(rel)}`"
+
+    def ids(rows: list[dict[str, Any]]) -> str:
+        return ", ".join(f"`{t['id']}`" for t in rows)
+
+    by = {s: [t for t in summary["targets"] if t["status"] == s] for s in ORDER}
+    to_fix = by["failed"] + by["not-attempted"]
+    if to_fix:
+        lines += ["", "### Failed: fix, then re-sync", "",
+                  f"Nothing was written to {ids(to_fix)}: every write is fast-forward or "
+                  "leased and atomic, so there is nothing to roll back. Fix the cause (the "
+                  "details above), then re-sync only these targets, at the same pinned commit:",
+                  "", "```sh", links.rerun_command(run), "```", ""]
+        if links.ci_run_number(run):
+            lines += ["Or, in GitHub Actions, run the sync workflow by hand with `targets: "
+                      + " ".join(str(t["id"]) for t in to_fix) + "`.", ""]
+        lines += [f"When a rollback is (not) the answer: {doc(links.WHEN_ANCHOR)}."]
+        bundles = [t for t in to_fix if t.get("fallback")]
+        if bundles:
+            lines += ["", "A target that refused the write has a ready-to-apply bundle "
+                      f"({doc(links.FALLBACK_ANCHOR)}):", ""]
+            lines += [f"- `{t['id']}`: `{t['fallback']}`" for t in bundles]
+    if by["halted"]:
+        lines += ["", "### Halted: nothing written", "",
+                  f"{ids(by['halted'])}: stopped by release policy or drift before any "
+                  "write; the details say what to decide (an `accept_major` opt-in, "
+                  "`--allow-major`, or the edited files to keep or `--overwrite-drift`)."]
+    written = by["synced"] + by["pending"]
+    if written and not summary["dry_run"]:
+        tids = [str(t["id"]) for t in written]
         lines += ["", "### Roll back", "",
-                  "See [docs/sync-rollback.md](docs/sync-rollback.md). Per failed target:", ""]
-        lines += [f"- `{t['id']}`: `{t['rollback']}`" for t in failed]
+                  f"Only if this release is wrong for a target it reached ({ids(written)}). "
+                  f"How, per mechanism: {doc('')}.", ""]
+        wf = links.rollback_workflow(rel, env)
+        gh = links.workflow_command(run, tids)
+        if gh:
+            where = f"[the rollback workflow]({wf})" if wf else "the rollback workflow"
+            lines += [f"- From CI: {where} with `run_id` "
+                      f"{links.ci_run_number(run)} (a dry run by default), or `{gh}`"]
+        fetch = (f" (after `gh run download {links.ci_run_number(run)} -n skillsync-run -D "
+                 f".skillsync/runs/{links.arg(run)}`)" if gh else "")
+        lines += [f"- From a laptop{fetch}: "
+                  f"`{links.rollback_command(run, tids, dry_run=True)}`, then without "
+                  "`--dry-run`"]
     return "\n".join(lines) + "\n"
 
 

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import os
 import traceback
-from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -343,8 +343,13 @@ def gate(manifest: dict[str, Any], run: RunDir, opts: Options, label: str = "man
 
 def run_sync(manifest: dict[str, Any], targets: Sequence[Target], run: RunDir,
              opts: Options, *, only: Sequence[str] | None = None,
+             on_result: Callable[[Result], None] | None = None,
              label: str = "manifest") -> dict[str, Result]:
     """Sync every routed target, wave by wave. Returns results by target id.
+
+    `on_result` is called in this thread with each target's Result as soon as it is
+    known (routing decisions first, then each wave in completion order), so a command
+    can show progress on a large fleet instead of staying silent until the end.
 
     The gate runs first. A live run holds the per-source lock
     (skillsync.locking.SourceLock) throughout; LockBusy (exit 1) when another run
@@ -353,18 +358,23 @@ def run_sync(manifest: dict[str, Any], targets: Sequence[Target], run: RunDir,
 
     gate(manifest, run, opts, label)
     if opts.dry_run or not opts.locks:
-        return _run_sync(manifest, targets, run, opts, only=only)
+        return _run_sync(manifest, targets, run, opts, only=only, on_result=on_result)
     lock = SourceLock(str(manifest["source"]["repo"]), run.run_id, wait=opts.lock_wait)
     lock.acquire()
     run.log("lock", "ok", "source lock taken")
     try:
-        return _run_sync(manifest, targets, run, opts, only=only)
+        return _run_sync(manifest, targets, run, opts, only=only, on_result=on_result)
     finally:
         lock.release()
 
 
 def _run_sync(manifest: dict[str, Any], targets: Sequence[Target], run: RunDir,
-              opts: Options, *, only: Sequence[str] | None = None) -> dict[str, Result]:
+              opts: Options, *, only: Sequence[str] | None = None,
+              on_result: Callable[[Result], None] | None = None) -> dict[str, Result]:
+    def done(res: Result) -> None:
+        if on_result is not None:
+            on_result(res)
+
     from skillsync.source import open_source, tag_commit
 
     run.write("manifest.json", manifest)
@@ -384,6 +394,7 @@ def _run_sync(manifest: dict[str, Any], targets: Sequence[Target], run: RunDir,
             run.write(f"results/{r.id}.json", res.as_dict())
             run.log("result", status, r.reason, target=r.id)
             results[r.id] = res
+            done(res)
     src = manifest["source"]
     source_repo = opts.source or src["repo"]
     source_dir = open_source(source_repo, src["commit"])
@@ -402,11 +413,14 @@ def _run_sync(manifest: dict[str, Any], targets: Sequence[Target], run: RunDir,
                 run.write(f"results/{tid}.json", res.as_dict())
                 run.log("result", "not-attempted", stop, target=tid)
                 results[tid] = res
+                done(res)
             continue
         run.log("wave", "start", f"wave {i}: {', '.join(ids)}", data={"wave": i})
         with ThreadPoolExecutor(max_workers=max(1, opts.jobs)) as pool:
             futures = {tid: pool.submit(sync_one, by_id[tid], manifest, run, source_dir, opts,
                                         wave=i) for tid in ids}
+            for fut in as_completed(futures.values()):
+                done(fut.result())
             for tid, fut in futures.items():
                 results[tid] = fut.result()
         failed = [tid for tid in ids if results[tid].status == "failed"]

@@ -35,7 +35,9 @@ _LOGIN_SCHEMES = ("ssh", "git+ssh", "ssh+git")
 
 
 def redact_url(url: str) -> str:
-    """`url` as it may be shown: no userinfo, every query value masked, no fragment.
+    """`url` as it may be shown: no userinfo, every query value masked, and a fragment
+    kept only when it is a plain anchor (`#when-to-roll-back`; `#access_token=…` is
+    how OAuth's implicit flow hands out tokens, so a fragment with `=` is dropped).
 
     Not-URLs (local paths, scp-like `git@host:path`) come back unchanged."""
     if "://" not in url:
@@ -46,7 +48,8 @@ def redact_url(url: str) -> str:
         port = parts.port
     except ValueError:
         return "(invalid URL)"
-    if "@" not in parts.netloc and not parts.query and not parts.fragment:
+    anchor = parts.fragment if "=" not in parts.fragment and "&" not in parts.fragment else ""
+    if "@" not in parts.netloc and not parts.query and anchor == parts.fragment:
         return url                         # nothing to hide: shown exactly as written
     if ":" in host:
         host = f"[{host}]"                 # IPv6 literal
@@ -54,7 +57,7 @@ def redact_url(url: str) -> str:
         host += f":{port}"
     if parts.username and parts.password is None and parts.scheme.lower() in _LOGIN_SCHEMES:
         host = f"{parts.username}@{host}"
-    return urlunsplit((parts.scheme, host, parts.path, _mask_query(parts.query), ""))
+    return urlunsplit((parts.scheme, host, parts.path, _mask_query(parts.query), anchor))
 
 
 def redact_urls(text: str) -> str:

@@ -256,8 +256,13 @@ def _body(args: argparse.Namespace) -> int:
                                str(d.scratch / "rollback-again.json")])
 
     cli.say(f"\nDemo finished in {time.monotonic() - started:.1f}s. Run directories: {d.runs}")
+    # The exact commands, with this demo's paths: a run id alone is looked up in
+    # .skillsync/runs (or $SKILLSYNC_RUNS), not in the demo's directory.
+    runs = os.path.relpath(d.runs) if d.runs.is_relative_to(Path.cwd()) else str(d.runs)
+    cli.say(f"Report a run:  scripts/report {runs}/7-major --format md   "
+            f"(or SKILLSYNC_RUNS={runs} scripts/report 7-major)")
     cli.say("Query a log, e.g.: jq -r 'select(.step==\"result\") | \"\\(.target) \\(.status) "
-            f"\\(.message)\"' {d.runs}/7-major/log.jsonl")
+            f"\\(.message)\"' {runs}/7-major/log.jsonl")
     return 0
 
 

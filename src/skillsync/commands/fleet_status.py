@@ -32,9 +32,9 @@ output: JSON (schema skillsync.fleet-status/v1) unless stdout is a terminal (tab
 Exit 1 when a target is unreachable; being behind is not a failure.
 
 examples:
-  scripts/fleet-status --source . --format table
-  scripts/fleet-status --format md >> "$GITHUB_STEP_SUMMARY"
-  scripts/fleet-status | jq -r '.targets[] | select(.status=="behind") | .id'"""
+  %(prog)s --source . --format table
+  %(prog)s --format md >> "$GITHUB_STEP_SUMMARY"
+  %(prog)s | jq -r '.targets[] | select(.status=="behind") | .id'"""
 
 
 def _parser() -> argparse.ArgumentParser:

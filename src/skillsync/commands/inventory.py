@@ -12,9 +12,9 @@ from skillsync.errors import UsageError
 
 EPILOG = """\
 examples:
-  scripts/inventory                    regenerate docs/downstream-inventory.md
-  scripts/inventory --check            exit 1 if the committed file is stale (CI)
-  scripts/inventory -o -               print the inventory to stdout"""
+  %(prog)s            (regenerate docs/downstream-inventory.md)
+  %(prog)s --check    (exit 1 if the committed file is stale: CI)
+  %(prog)s -o -       (print the inventory to stdout)"""
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -25,8 +25,8 @@ output: {"run", "parts", "files", "events", "completed": [ids]} on stdout, or wi
 and halted (::warning::) target.
 
 examples:
-  scripts/merge-runs --into "$RUN_DIR" "$RUNNER_TEMP/parts"
-  scripts/merge-runs --into .skillsync/runs/ci-123 parts/* --annotations"""
+  %(prog)s --into "$RUN_DIR" "$RUNNER_TEMP/parts"
+  %(prog)s --into .skillsync/runs/ci-123 parts/* --annotations"""
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -19,13 +19,15 @@ Exit status follows the run: 1 if a target failed, was not attempted or is unkno
 file that is not what skillsync writes is exit 2, naming the file and JSON path.
 
 examples:
-  scripts/report .skillsync/runs/RUN_ID --format md >> "$GITHUB_STEP_SUMMARY"
+  %(prog)s .skillsync/runs/RUN_ID --format md >> "$GITHUB_STEP_SUMMARY"
   jq -r 'select(.status=="failed") | "\\(.target): \\(.message)"' RUN_DIR/log.jsonl"""
 
 
 def _parser() -> argparse.ArgumentParser:
     p = cli.parser("report", __doc__ or "", EPILOG)
-    p.add_argument("run", metavar="RUN", help="run directory or run id")
+    p.add_argument("run", metavar="RUN",
+                   help="run directory, or run id (looked up in $SKILLSYNC_RUNS, else "
+                        ".skillsync/runs; the demo's: .skillsync/demo/runs)")
     p.add_argument("--format", choices=("json", "md"), default="json")
     p.add_argument("--targets", metavar="DIR", default=None,
                    help="target files, read only when a routed target has no result "

@@ -17,7 +17,7 @@ output: the target's result as JSON (status synced | no-op | planned | skipped |
 halted | failed | pending); the plan is in RUN_DIR/plans/ID.json, the log in RUN_DIR/log.jsonl.
 
 example:
-  scripts/sync-target --target canary-docs --manifest manifest.json --dry-run"""
+  %(prog)s --target canary-docs --manifest manifest.json --dry-run"""
 
 
 def _parser() -> argparse.ArgumentParser:
