@@ -9,6 +9,7 @@ from a config value or from git's own message, not from a secret variable."""
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 import threading
 
 from skillsync.urls import redact_urls
@@ -26,9 +27,10 @@ def register(value: str) -> str:
     return value
 
 
-def from_env(name: str) -> str | None:
-    """Read a secret from the environment and register it; None when unset or empty."""
-    value = os.environ.get(name)
+def from_env(name: str, env: Mapping[str, str] | None = None) -> str | None:
+    """Read a secret from the environment (or `env`) and register it; None when unset
+    or empty."""
+    value = (os.environ if env is None else env).get(name)
     if not value:
         return None
     return register(value)
