@@ -31,10 +31,9 @@ from skillsync import gitauth
 from skillsync.downstream import TargetRepo, read_cache, write_cache
 from skillsync.errors import SkillsyncError, TargetError, UsageError
 from skillsync.fsutil import read_json
-from skillsync.git import auth_env
 from skillsync.model import Target
 from skillsync.runlog import RunDir, new_run_id
-from skillsync.secrets import from_env, redact
+from skillsync.secrets import redact
 from skillsync.snapshot import load as load_snapshot
 from skillsync.snapshot import webhook_cache_key, work_branch_of
 
@@ -126,14 +125,12 @@ def rollback_run(run: RunDir, targets: Sequence[Target], ids: Sequence[str], *,
 
 def rollback_target(job: Job) -> Outcome:
     """One target; never raises for a per-target failure (it becomes an Outcome)."""
+    from skillsync.credentials import credentials_for
     from skillsync.locking import LockBusy, TargetLock
 
     t = job.target
-    if t.auth.env:
-        value = from_env(t.auth.env)
-        if t.auth.method == "token":
-            job.token = value
-            job.env = auth_env(value)
+    cred = credentials_for(t)
+    job.token, job.env = cred.token, dict(cred.git_env)
     if not job.dry_run:
         job.run.log("rollback", "start", f"rolling back run {job.run_id}", target=t.id,
                     data={"rollback": job.rollback_id, "force": job.force})
@@ -656,13 +653,11 @@ def _webhook(job: Job) -> Outcome:
     if job.dry_run:
         return job.out("planned", f"dry run: would re-send release {version} to the endpoint")
     from skillsync import webhook
+    from skillsync.credentials import credentials_for
 
-    if t.auth.method == "hmac" and t.auth.env:
-        secret = from_env(t.auth.env)
-        if not secret:
-            raise TargetError(f"HMAC secret variable {t.auth.env} is not set")
-    else:
-        secret = None
+    secret = credentials_for(t).secret
+    if t.auth.method == "hmac" and not secret:
+        raise TargetError(f"HMAC secret variable {t.auth.env} is not set")
     payload = {**prev, "run": job.rollback_id, "rollback_of": job.run_id}
     assert t.url is not None
     res = webhook.send(t.url, payload, secret=secret,

@@ -9,8 +9,8 @@ from a config value or from git's own message, not from a secret variable."""
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
 import threading
+from collections.abc import Mapping
 
 from skillsync.urls import redact_urls
 

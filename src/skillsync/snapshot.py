@@ -202,8 +202,7 @@ def snapshot_targets(manifest: Mapping[str, Any], targets: Sequence[Target], run
                      only: Sequence[str] | None = None) -> list[dict[str, Any]]:
     """Snapshot every target routed for this release (scripts/snapshot)."""
     from skillsync import policy
-    from skillsync.git import auth_env
-    from skillsync.secrets import from_env
+    from skillsync.credentials import credentials_for
 
     release = policy.parse_release(str(manifest["source"]["ref"]))
     routes = policy.route(release, targets, allow_major=True, only=only)
@@ -213,9 +212,9 @@ def snapshot_targets(manifest: Mapping[str, Any], targets: Sequence[Target], run
         if r.decision == "skip":
             continue
         t = by_id[r.id]
-        token = from_env(t.auth.env) if t.auth.env and t.auth.method == "token" else None
+        cred = credentials_for(t)
         try:
-            snap = take(t, manifest, run_id=run.run_id, env=auth_env(token), token=token)
+            snap = take(t, manifest, run_id=run.run_id, env=cred.git_env, token=cred.token)
         except Exception as exc:
             from skillsync.secrets import redact
 

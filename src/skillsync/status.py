@@ -296,12 +296,15 @@ def where(t: Target) -> str:
 
 
 def _token(t: Target, env: Mapping[str, str], fallback: str | None = None) -> str | None:
-    if t.auth.method != "token":
+    """The target's token (skillsync.credentials), else the fleet-wide fallback variable."""
+    from skillsync.credentials import credentials_for
+
+    if t.auth.method not in ("token", "none"):
         return None
-    value = env.get(t.auth.env) if t.auth.env else None
-    if not value and fallback:
-        value = env.get(fallback)
-    return secrets.register(value) if value else None
+    token = credentials_for(t, env).token
+    if not token and fallback and t.auth.method == "token":
+        token = secrets.from_env(fallback, env)
+    return token
 
 
 def _git_env(token: str | None) -> dict[str, str]:
@@ -309,11 +312,7 @@ def _git_env(token: str | None) -> dict[str, str]:
 
     # SERVE_ENV lets local and file:// remotes serve filtered shallow fetches as forges do;
     # auth_env appends the token header after those entries.
-    env = git.auth_env(token, base=SERVE_ENV)
-    # An ssh remote must fail, not wait for a prompt nobody answers.
-    if "GIT_SSH_COMMAND" not in os.environ and "GIT_SSH" not in os.environ:
-        env["GIT_SSH_COMMAND"] = "ssh -o BatchMode=yes -o ConnectTimeout=15"
-    return env
+    return git.auth_env(token, base=SERVE_ENV)
 
 
 def _cache_path(key: str) -> Path:

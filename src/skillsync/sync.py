@@ -26,12 +26,10 @@ from typing import Any
 from skillsync import defaults, gitauth, mechanisms, policy
 from skillsync.downstream import TargetRepo, checkpoint
 from skillsync.errors import EXIT_FAILED, EXIT_HALTED, EXIT_OK, SkillsyncError
-from skillsync.git import auth_env
 from skillsync.mechanisms.base import Context, Mechanism, Result
 from skillsync.model import Target
 from skillsync.plan import Plan
 from skillsync.runlog import RunDir
-from skillsync.secrets import from_env
 
 DEFAULT_JOBS = defaults.SYNC_JOBS
 
@@ -65,17 +63,13 @@ def release_of(manifest: dict[str, Any]) -> policy.Release:
 
 def context_for(target: Target, manifest: dict[str, Any], run: RunDir,
                 source_git_dir: Any, opts: Options) -> Context:
-    token = secret = None
-    if target.auth.env:
-        value = from_env(target.auth.env)
-        if target.auth.method == "hmac":
-            secret = value
-        else:
-            token = value
+    from skillsync.credentials import credentials_for
+
+    cred = credentials_for(target)
     return Context(
         target=target, manifest=manifest, run=run, source_git_dir=source_git_dir,
-        dry_run=opts.dry_run, overwrite=opts.overwrite, token=token,
-        git_env=auth_env(token) if token else {}, secret=secret,
+        dry_run=opts.dry_run, overwrite=opts.overwrite, token=cred.token,
+        git_env=dict(cred.git_env), secret=cred.secret,
     )
 
 

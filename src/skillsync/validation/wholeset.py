@@ -13,7 +13,6 @@ release sends, and say so.
 
 from __future__ import annotations
 
-import os
 import posixpath
 import unicodedata
 from collections.abc import Mapping, Sequence
@@ -55,14 +54,13 @@ class TargetState:
 def read_state(target: Target, profiles: Sequence[Profile]) -> TargetState:
     """The target's own skills under `dest` and the profiles' directories, its symlinks
     there, and its `skills-lock.json` entries. Raises SkillsyncError when unreadable."""
-    from skillsync import git, secrets, skills, skills_lock
+    from skillsync import skills, skills_lock
     from skillsync.downstream import TargetRepo
 
     assert target.repo is not None
-    token = secrets.from_env(target.auth.env) if target.auth.env else None
-    env = git.auth_env(token) if token and target.auth.method == "token" else {}
-    if "GIT_SSH_COMMAND" not in os.environ and "GIT_SSH" not in os.environ:
-        env["GIT_SSH_COMMAND"] = "ssh -o BatchMode=yes -o ConnectTimeout=15"
+    from skillsync.credentials import credentials_for
+
+    env = dict(credentials_for(target).git_env)
     state = TargetState()
     with TargetRepo(target.repo, env) as repo:
         head = repo.heads([target.branch]).get(target.branch)
