@@ -376,22 +376,23 @@ def test_fleet_read_token_stands_in_for_an_unset_target_variable(fleet: dict) ->
 def test_remote_read_fetches_trees_and_the_lock_blob_only(fleet: dict,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     """Never a full clone: after the read, the only blob in the scratch clone is the lock."""
-    from skillsync import status
+    from skillsync.mechanisms.gitbase import GitMechanism
 
     seen: dict[str, Any] = {}
-    real = status._read_at
+    real = GitMechanism._read
 
-    def spy(t: Any, gd: str, rev: str, env: dict, timeout: float) -> dict:
-        data = real(t, gd, rev, env, timeout)
-        listing = git("--git-dir", gd, "rev-list", "--objects", "--missing=print", "HEAD")
+    def spy(self: Any, t: Any, repo: Any, head: str) -> Any:
+        held = real(self, t, repo, head)
+        gd = str(repo.git_dir)
+        listing = git("--git-dir", gd, "rev-list", "--objects", "--missing=print", head)
         seen["missing"] = [ln[1:] for ln in listing.splitlines() if ln.startswith("?")]
         seen["present_blobs"] = [
             ln.split()[1] for ln in listing.splitlines()
             if not ln.startswith("?") and " " in ln
             and git("--git-dir", gd, "cat-file", "-t", ln.split()[0]) == "blob"]
-        return data
+        return held
 
-    monkeypatch.setattr(status, "_read_at", spy)
+    monkeypatch.setattr(GitMechanism, "_read", spy)
     monkeypatch.setenv("SKILLSYNC_CACHE", str(fleet["root"] / "cache-spy"))
     row = fleet_status([fleet["targets"]["behind-url"]], fleet["opts"])["targets"][0]
     assert row["status"] == "behind" and not row["cached"]

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from skillsync import defaults, git, secrets
+from skillsync import defaults, git, mechanisms, secrets
 from skillsync.credentials import Credentials, credentials_for
 from skillsync.errors import GitError, SkillsyncError
 from skillsync.model import Target
@@ -67,7 +67,7 @@ class TargetHealth:
 
 def where(t: Target) -> str:
     """How a target's destination may be shown (no query strings, no credentials)."""
-    if t.mechanism == "webhook":
+    if not mechanisms.of(t).repo_based:
         return redact_url(t.url or "")
     shown = f"{redact_url(t.repo or '')} ({t.branch})"
     if t.submodule is not None:
@@ -91,7 +91,7 @@ def check_target(target: Target, *, timeout: float = DEFAULT_TIMEOUT) -> TargetH
     checks: list[Check] = []
     try:
         cred = _auth_check(target, checks)
-        if target.mechanism == "webhook":
+        if not mechanisms.of(target).repo_based:
             checks.append(_endpoint_check(target.url or "", timeout))
         else:
             _git_checks(target, cred, timeout, checks)

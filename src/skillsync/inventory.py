@@ -67,7 +67,9 @@ def check(text: str, existing: str | None, where: str) -> None:
 
 
 def _row(t: Target) -> list[str]:
-    is_webhook = t.mechanism == "webhook"
+    from skillsync import mechanisms
+
+    is_webhook = not mechanisms.of(t).repo_based
     mechanism = t.mechanism
     if t.submodule is not None:
         mechanism += f" (`{t.submodule.path}`, via {t.submodule.via})"

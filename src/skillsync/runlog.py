@@ -15,7 +15,8 @@ import json
 import os
 import secrets as _random
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -164,3 +165,92 @@ def find_run(arg: str) -> RunDir:
     if "/" not in arg and (base / arg).is_dir():
         return RunDir(base / arg)
     raise UsageError(f"no run directory or run id '{arg}' (looked in {base})")
+
+
+_SUCCESS = ("synced", "no-op")
+
+
+@dataclass
+class LastRun:
+    """A target's result in one run, as fleet status shows it."""
+
+    run: str
+    status: str
+    message: str
+    version: str | None
+    dry_run: bool
+    path: str
+
+
+def runs_dir(arg: str | None) -> Path:
+    return Path(arg or os.environ.get("SKILLSYNC_RUNS") or RUNS_DIR)
+
+
+def _run_dirs_newest_first(base: Path) -> list[Path]:
+    if not base.is_dir():
+        return []
+    dated: list[tuple[str, str, Path]] = []
+    for d in base.iterdir():
+        if not (d / "results").is_dir():
+            continue
+        created = ""
+        try:
+            created = str(json.loads((d / "run.json").read_text())["created"])
+        except (OSError, ValueError, KeyError, TypeError):
+            stamp = dt.datetime.fromtimestamp(d.stat().st_mtime, dt.UTC)
+            created = stamp.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        dated.append((created, d.name, d))
+    dated.sort(reverse=True)
+    return [d for _, _, d in dated]
+
+
+@dataclass
+class RunHistory:
+    """For each target: its newest result, and its newest successful live delivery."""
+
+    last: dict[str, LastRun] = field(default_factory=dict)
+    delivered: dict[str, LastRun] = field(default_factory=dict)
+
+
+def run_history(base: Path, ids: Sequence[str]) -> RunHistory:
+    wanted = set(ids)
+    hist = RunHistory()
+    for d in _run_dirs_newest_first(base):
+        if wanted <= set(hist.last) and wanted <= set(hist.delivered):
+            break
+        version = _run_version(d)
+        dry_run = (d / "dry-run").exists()
+        for tid in wanted:
+            if tid in hist.last and tid in hist.delivered:
+                continue
+            p = d / "results" / f"{tid}.json"
+            try:
+                r = json.loads(p.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            if not isinstance(r, dict):
+                continue
+            run_id = _run_id(d)
+            dry = dry_run or bool((r.get("data") or {}).get("dry_run"))
+            entry = LastRun(run_id, str(r.get("status", "?")),
+                            redact(str(r.get("error") or r.get("message") or "")),
+                            version, dry, str(d))
+            hist.last.setdefault(tid, entry)
+            if entry.status in _SUCCESS and not dry:
+                hist.delivered.setdefault(tid, entry)
+    return hist
+
+
+def _run_version(d: Path) -> str | None:
+    try:
+        return str(json.loads((d / "manifest.json").read_text(encoding="utf-8"))["version"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _run_id(d: Path) -> str:
+    try:
+        return str(json.loads((d / "run.json").read_text())["run_id"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return d.name
+

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from skillsync import defaults, paths, skills
+from skillsync import defaults, mechanisms, paths, skills
 from skillsync import manifest as mf
 from skillsync.errors import ConfigError, SkillsyncError
 from skillsync.findings import Finding, has_errors
@@ -254,7 +254,8 @@ def _profile_findings(release: Release, fleet: list[Target] | None,
     for p in profiles.resolve(wide):
         receivers[p.id] = {path: [] for path in release.docs}
     for t in fleet or []:
-        chosen = (release.manifest["skills"] if t.mechanism == "submodule"
+        # a pointer target takes the whole release; a file target its selection
+        chosen = (release.manifest["skills"] if mechanisms.of(t).moves_pointer
                   else selected_skills(release.manifest, t))
         for p in _target_profiles(t, release):
             per_skill = receivers.setdefault(p.id, {})
@@ -284,7 +285,7 @@ def _whole_set(release: Release, fleet: list[Target], remote: bool) -> list[Find
     jobs = [(t, _target_profiles(t, release)) for t in fleet]
     states: dict[str, wholeset.TargetState | Exception | None] = {}
     readable = [(t, ps) for t, ps in jobs
-                if remote and t.repo and t.mechanism in ("push", "pull-request")]
+                if remote and t.repo and mechanisms.of(t).syncs_files]
     if readable:
         def read(job: tuple[Target, list[Profile]]) -> wholeset.TargetState | Exception:
             try:
@@ -306,7 +307,7 @@ def _whole_set(release: Release, fleet: list[Target], remote: bool) -> list[Find
             state = None
         if not ps and state is None:
             continue
-        chosen = m["skills"] if t.mechanism == "submodule" else selected_skills(m, t)
+        chosen = m["skills"] if mechanisms.of(t).moves_pointer else selected_skills(m, t)
         ours = []
         for s in chosen:
             lock = SkillLockEntry.for_release(s["name"], src["repo"], src["ref"], s["path"], "")
@@ -314,7 +315,7 @@ def _whole_set(release: Release, fleet: list[Target], remote: bool) -> list[Find
                                       release.docs.get(s["path"]), s.get("description", ""),
                                       (lock.source, lock.source_type)))
         landing: list[str] = []
-        if t.mechanism in ("push", "pull-request"):
+        if mechanisms.of(t).syncs_files:
             try:
                 landing = list(desired_files(m, t))
             except ConfigError as exc:

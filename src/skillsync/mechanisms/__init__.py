@@ -11,6 +11,7 @@ from skillsync.mechanisms.pull_request import PullRequest
 from skillsync.mechanisms.push import Push
 from skillsync.mechanisms.submodule import Submodule
 from skillsync.mechanisms.webhook import Webhook
+from skillsync.model import Target
 
 REGISTRY: dict[str, type[Mechanism]] = {
     cls.name: cls for cls in (Push, PullRequest, Submodule, Webhook)
@@ -29,6 +30,11 @@ def kind(name: str) -> type[Mechanism]:
         return REGISTRY[name]
     except KeyError:
         raise ValueError(f"unknown mechanism {name!r}") from None
+
+
+def of(target: Target) -> type[Mechanism]:
+    """The mechanism class of `target` (its capabilities, no state)."""
+    return kind(target.mechanism)
 
 
 def get(name: str) -> Mechanism:

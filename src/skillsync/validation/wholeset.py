@@ -124,7 +124,9 @@ def check_target(target: Target, where: str, profiles: Sequence[Profile],
     """Findings for one target. `where` is its file (and line); `landing` the repo paths
     every release file takes in it (for the directory count)."""
     out: list[Finding] = []
-    file_synced = target.mechanism in ("push", "pull-request")
+    from skillsync import mechanisms
+
+    file_synced = mechanisms.of(target).syncs_files
     if state is not None:
         out += _collisions(target, where, ours, state)
     for p in profiles:
@@ -249,7 +251,9 @@ def _gh_layout(target: Target, where: str) -> list[Finding]:
 
 
 def landing_folder(target: Target, name: str) -> str:
-    if target.mechanism in ("push", "pull-request"):
+    from skillsync import mechanisms
+
+    if mechanisms.of(target).syncs_files:
         return posixpath.join(target.dest, name)
     return ""
 
