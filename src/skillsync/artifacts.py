@@ -169,14 +169,37 @@ def schema(name: str) -> dict[str, Any]:
     return data
 
 
-@functools.cache
 def _validator(name: str) -> Any:
-    # Compiled once per process (issue 17 measures start-up; jsonschema is imported
-    # only when a run-directory file is actually read).
+    from skillsync import mechanisms
+
+    return _compiled(name, tuple(sorted(mechanisms.REGISTRY)))
+
+
+_SHIPPED_MECHANISMS = ["pull-request", "push", "submodule", "webhook"]
+
+
+@functools.cache
+def _compiled(name: str, known: tuple[str, ...]) -> Any:
+    # Compiled once per process and set of mechanisms (issue 17 measures start-up;
+    # jsonschema is imported only when a run-directory file is actually read).
     import jsonschema
 
-    raw = schema(name)
+    raw = _with_mechanisms(schema(name), list(known))
     return jsonschema.Draft202012Validator(_inline_refs(raw, raw.get("$defs", {})))
+
+
+def _with_mechanisms(node: Any, known: list[str]) -> Any:
+    """The schemas list the mechanisms this repository ships (for editors and readers);
+    the registry is what decides (issue 14): a registered mechanism's files are valid."""
+    if isinstance(node, dict):
+        if node.get("enum") == _SHIPPED_MECHANISMS:
+            return {**node, "enum": known}
+        if node.get("enum") == [*_SHIPPED_MECHANISMS, ""]:
+            return {**node, "enum": [*known, ""]}
+        return {k: _with_mechanisms(v, known) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_with_mechanisms(v, known) for v in node]
+    return node
 
 
 # -- reading ----------------------------------------------------------------------------------
