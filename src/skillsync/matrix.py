@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from skillsync.errors import ConfigError, UsageError
-from skillsync.model import Target
+from skillsync.model import Status, Target
 from skillsync.runlog import RunDir, read_events
 
 MATRIX_LIMIT = 256  # GitHub Actions: "a matrix can generate a maximum of 256 jobs"
@@ -306,14 +306,14 @@ def workflow_annotations(summary: Mapping[str, Any]) -> list[str]:
     lines = []
     for t in summary.get("targets", []):
         status = t.get("status")
-        if status in ("failed", "not-attempted", "unknown"):
+        if status in (Status.FAILED, Status.NOT_ATTEMPTED, Status.UNKNOWN):
             level = "error"
-        elif status == "halted":
+        elif status == Status.HALTED:
             level = "warning"
         else:
             continue
         detail = str(t.get("error") or t.get("message") or status)
-        if status == "failed" and t.get("rollback"):
+        if status == Status.FAILED and t.get("rollback"):
             detail += f" (roll back: {t['rollback']})"
         title = f"skillsync {t.get('id')}: {status}"
         lines.append(f"::{level} title={_escape_property(title)}::{_escape_data(detail)}")

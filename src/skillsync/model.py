@@ -7,11 +7,47 @@ frozen values.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 MECHANISMS = ("pull-request", "push", "submodule", "webhook")
 RISKS = ("low", "medium", "high")  # low goes first (canary)
+
+
+class Decision(StrEnum):
+    """What a plan decided for a target."""
+
+    UPDATE = "update"
+    NO_OP = "no-op"
+    SKIP = "skip"
+    HALT = "halt"
+
+
+class Status(StrEnum):
+    """A target's result in a run (results/<id>.json, the summary, the log)."""
+
+    SYNCED = "synced"
+    NO_OP = "no-op"
+    PLANNED = "planned"            # dry run: what it would do
+    SKIPPED = "skipped"
+    HALTED = "halted"              # by release policy, or drift
+    FAILED = "failed"
+    NOT_ATTEMPTED = "not-attempted"
+    PENDING = "pending"            # pushed; the pull request could not be opened yet
+    UNKNOWN = "unknown"            # a killed run left no result; the target may have ours
+
+
+class RollbackStatus(StrEnum):
+    """What a rollback did to a target (rollbacks/<id>.json)."""
+
+    ROLLED_BACK = "rolled-back"
+    NO_OP = "no-op"
+    PLANNED = "planned"
+    PENDING = "pending"
+    REFUSED = "refused"            # the target moved on since; --force to go on
+    FAILED = "failed"
+    MANUAL = "manual"              # a person must act (an endpoint without a payload copy)
 CHANNELS = ("stable", "prerelease")
 
 

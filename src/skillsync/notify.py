@@ -33,6 +33,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from skillsync import secrets
 from skillsync.errors import UsageError
+from skillsync.model import Status
 from skillsync.urls import redact_url
 
 CHANNELS = ("github", "slack", "email")
@@ -65,7 +66,7 @@ class Report:
 
     @property
     def ok(self) -> bool:
-        return all(r.status != "failed" for r in self.results)
+        return all(r.status != Status.FAILED for r in self.results)
 
     def as_dict(self) -> dict[str, Any]:
         return {"run": self.run, "status": self.run_status, "failed": self.failed,
@@ -125,7 +126,7 @@ def load_summary(run_dir: Path) -> dict[str, Any]:
 def is_failure(target: Mapping[str, Any]) -> bool:
     """Failed targets; a halted one too when it carries an error (e.g. drift)."""
     status = target.get("status")
-    return status == "failed" or (status == "halted" and bool(target.get("error")))
+    return status == Status.FAILED or (status == Status.HALTED and bool(target.get("error")))
 
 
 def prefs(target: Mapping[str, Any]) -> tuple[bool, bool, list[str]]:
@@ -163,7 +164,7 @@ def next_step(run: str, target: Mapping[str, Any]) -> str:
     written to it, so it is fixed and synced again, never rolled back."""
     from skillsync import links
 
-    if target.get("status") == "halted":
+    if target.get("status") == Status.HALTED:
         return ("nothing was written to this target; decide on the reason above, then "
                 "sync again with the option it names")
     return ("nothing was written to this target (no rollback needed); fix the cause, then "
@@ -218,7 +219,7 @@ def render_text(ctx: Context, targets: Sequence[Mapping[str, Any]]) -> tuple[str
         for t in targets:
             lines.append(f"* {t['id']}: {t.get('status')}"
                          + (f" - {t['message']}" if t.get("message") else ""))
-        written = [t for t in targets if t.get("status") in ("synced", "pending")]
+        written = [t for t in targets if t.get("status") in (Status.SYNCED, Status.PENDING)]
         if written:
             lines += ["", "Should this release be wrong for a target it reached:"]
             lines += [f"  {rollback_command(ctx.run, t)}" for t in written]

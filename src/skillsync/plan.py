@@ -16,7 +16,7 @@ from typing import Any
 from skillsync import paths
 from skillsync.errors import ConfigError, ReleaseRefused, TargetError
 from skillsync.lock import Lock, OwnedFile
-from skillsync.model import Target
+from skillsync.model import Decision, Target
 
 PLAN_SCHEMA = "skillsync.plan/v1"
 
@@ -45,7 +45,7 @@ class Operation:
 class Plan:
     target: str
     mechanism: str
-    decision: str               # update | no-op | skip | halt
+    decision: Decision
     reason: str
     version: str
     commit: str
@@ -57,6 +57,9 @@ class Plan:
     pointer: dict[str, str | None] | None = None
     previous_version: str | None = None
     data: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.decision = Decision(self.decision)
 
     def counts(self) -> dict[str, int]:
         c = {"add": 0, "modify": 0, "delete": 0}
@@ -206,7 +209,7 @@ def file_plan(
     plan = Plan(
         target=target.id,
         mechanism=target.mechanism,
-        decision="update",
+        decision=Decision.UPDATE,
         reason="",
         version=manifest["version"],
         commit=src["commit"],
@@ -234,7 +237,7 @@ def file_plan(
             plan.operations.append(Operation("delete", path, old_blob=cur[1]))
     plan.drift = drift
     if (drift or unowned) and not overwrite:
-        plan.decision = "halt"
+        plan.decision = Decision.HALT
         parts = []
         if drift:
             parts.append(f"{len(drift)} synced file(s) changed downstream since the last sync: "
@@ -246,11 +249,11 @@ def file_plan(
         plan.data["unowned"] = unowned
         return plan
     if lock and lock.manifest_digest == manifest["digest"] and not plan.operations:
-        plan.decision = "no-op"
+        plan.decision = Decision.NO_OP
         plan.reason = f"already at {lock.version} ({lock.commit[:12]})"
         return plan
     if not desired:
-        plan.decision = "skip"
+        plan.decision = Decision.SKIP
         plan.reason = "no skill of this release matches the target's `skills` selection"
         return plan
     n = plan.counts()

@@ -23,7 +23,7 @@ from typing import Any
 
 from skillsync import artifacts
 from skillsync.errors import SkillsyncError
-from skillsync.model import Target
+from skillsync.model import Decision, Target
 from skillsync.runlog import RunDir
 
 SUMMARY_SCHEMA = "skillsync.summary/v1"
@@ -169,7 +169,7 @@ def account(run: RunDir, tid: str, target: Target | None, manifest: Mapping[str,
     release), "not-attempted" otherwise; when it cannot be read, the plan decides
     (a plan to write means the run may have written: unknown)."""
     plan = artifacts.plan(run, tid)
-    began = plan is not None and plan["decision"] == "update"
+    began = plan is not None and plan["decision"] == Decision.UPDATE
     why = None
     if target is None:
         why = "it has no target file" if checked else "give --targets to check it"

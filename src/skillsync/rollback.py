@@ -30,7 +30,7 @@ from typing import Any
 from skillsync import gitauth, mechanisms
 from skillsync.errors import SkillsyncError, UsageError
 from skillsync.mechanisms.base import Job, Outcome
-from skillsync.model import Target
+from skillsync.model import RollbackStatus, Status, Target
 from skillsync.runlog import RunDir, new_run_id
 from skillsync.snapshot import load as load_snapshot
 
@@ -48,7 +48,8 @@ def synced_ids(run: RunDir) -> list[str]:
     ids = set()
     results = artifacts.results(run)
     for tid, r in results.items():
-        if r.get("status") in ("synced", "pending") or (r.get("commit") and r.get("branch")):
+        if r.get("status") in (Status.SYNCED, Status.PENDING) or (
+                r.get("commit") and r.get("branch")):
             ids.add(tid)
     ids.update(tid for tid in artifacts.ids(run, "snapshot") if tid not in results)
     return sorted(ids)
@@ -100,15 +101,15 @@ def rollback_target(job: Job) -> Outcome:
             # Decide read-only first: a no-op, a refusal or a failure must write nothing,
             # and taking the target lock pushes a ref (RELIABILITY 40).
             out = mech.rollback(replace(job, dry_run=True))
-            if not job.dry_run and out.status == "planned":
+            if not job.dry_run and out.status == RollbackStatus.PLANNED:
                 if t.repo:
                     lock = TargetLock(t.repo, job.env, job.rollback_id, target=t.id)
                     lock.acquire()
                 out = mech.rollback(job)
     except LockBusy as exc:
-        out = job.out("failed", str(exc))
+        out = job.failed(str(exc))
     except SkillsyncError as exc:
-        out = job.out("failed", str(gitauth.for_target(exc, t)))  # a git 401/403 names auth.env
+        out = job.failed(str(gitauth.for_target(exc, t)))  # a git 401/403 names auth.env
     finally:
         if lock is not None:
             lock.release()
@@ -128,18 +129,18 @@ def undo(job: Job) -> Outcome:
     try:
         return mechanisms.get(job.target.mechanism).rollback(job)
     except SkillsyncError as exc:
-        return job.out("failed", str(exc))
+        return job.failed(str(exc))
 
 
 def _no_snapshot(job: Job) -> Outcome:
     r = job.result
     if r is None or not (r.get("commit") and r.get("branch")):
         status = (r or {}).get("status", "not in this run")
-        return job.out("no-op", f"run {job.run_id} did not write to this target ({status}); "
-                                "nothing to roll back")
-    return job.out("failed", f"run {job.run_id} wrote {str(r.get('commit'))[:12]} but has no "
-                             "complete snapshot of this target; restore it by hand "
-                             "(docs/sync-rollback.md, 'without a snapshot')")
+        return job.no_op(f"run {job.run_id} did not write to this target ({status}); "
+                         "nothing to roll back")
+    return job.failed(f"run {job.run_id} wrote {str(r.get('commit'))[:12]} but has no "
+                      "complete snapshot of this target; restore it by hand "
+                      "(docs/sync-rollback.md, 'without a snapshot')")
 
 def summary(run: RunDir, outcomes: Sequence[Outcome], *, dry_run: bool,
             force: bool) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from skillsync.downstream import TargetRepo
-from skillsync.model import Target
+from skillsync.model import Decision, Target
 from skillsync.runlog import RunDir, utcnow
 
 SNAPSHOT_SCHEMA = "skillsync.snapshot/v1"
@@ -112,7 +112,7 @@ def snapshot_targets(manifest: Mapping[str, Any], targets: Sequence[Target], run
     by_id = {t.id: t for t in targets}
     out = []
     for r in routes:
-        if r.decision == "skip":
+        if r.decision == Decision.SKIP:
             continue
         t = by_id[r.id]
         cred = credentials_for(t)

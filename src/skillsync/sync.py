@@ -27,7 +27,7 @@ from skillsync import defaults, gitauth, mechanisms, policy
 from skillsync.downstream import TargetRepo, checkpoint
 from skillsync.errors import EXIT_FAILED, EXIT_HALTED, EXIT_OK, SkillsyncError
 from skillsync.mechanisms.base import Context, Mechanism, Result
-from skillsync.model import Target
+from skillsync.model import Decision, Status, Target
 from skillsync.plan import Plan
 from skillsync.runlog import RunDir
 
@@ -98,8 +98,8 @@ def sync_one(target: Target, manifest: dict[str, Any], run: RunDir, source_git_d
             if opts.dry_run:
                 # Read only, like the plan; written only inside the run directory.
                 _snapshot(ctx, mech, plan, None)
-                result = Result(target.id, target.mechanism, "planned",
-                                f"dry run: would {plan.reason}", changes=plan.counts())
+                result = Result(target.id, target.mechanism, Status.PLANNED,
+                                     f"dry run: would {plan.reason}", changes=plan.counts())
             else:
                 if opts.locks and target.repo:
                     tlock = TargetLock(target.repo, ctx.git_env, run.run_id, target=target.id,
@@ -119,10 +119,10 @@ def sync_one(target: Target, manifest: dict[str, Any], run: RunDir, source_git_d
                     checkpoint("snapshot")
                     result = _apply(ctx, mech, plan, opts)
     except LockBusy as exc:
-        result = Result(target.id, target.mechanism, "failed", str(exc), error=str(exc))
+        result = Result(target.id, target.mechanism, Status.FAILED, str(exc), error=str(exc))
     except SkillsyncError as exc:
         exc = gitauth.for_target(exc, target)  # a git 401/403 names this target's auth.env
-        result = Result(target.id, target.mechanism, "failed", str(exc), error=str(exc))
+        result = Result(target.id, target.mechanism, Status.FAILED, str(exc), error=str(exc))
         if not opts.dry_run and fallback.cannot_write(exc, getattr(mech, "repo", None)):
             try:
                 where = fallback.write(ctx, mech, plan, exc)
@@ -134,8 +134,8 @@ def sync_one(target: Target, manifest: dict[str, Any], run: RunDir, source_git_d
                 result.message += f" (manual fallback: {where}/README.md)"
     except Exception as exc:  # one target's bug must not take the fleet down
         ctx.log("internal-error", "error", repr(exc), traceback=traceback.format_exc())
-        result = Result(target.id, target.mechanism, "failed", f"internal error: {exc!r}",
-                        error=f"internal error: {exc!r}")
+        result = Result(target.id, target.mechanism, Status.FAILED, f"internal error: {exc!r}",
+                             error=f"internal error: {exc!r}")
     finally:
         if tlock is not None:
             try:
@@ -167,10 +167,11 @@ def _plan(ctx: Context, mech: Mechanism, manifest: dict[str, Any], target: Targe
 
 def _decided(ctx: Context, plan: Plan, opts: Options) -> Result | None:
     """The Result for a plan that writes nothing; None for an update."""
-    if plan.decision == "update":
+    if plan.decision == Decision.UPDATE:
         return None
     t = ctx.target
-    status = {"no-op": "no-op", "skip": "skipped", "halt": "halted"}[plan.decision]
+    status = {Decision.NO_OP: Status.NO_OP, Decision.SKIP: Status.SKIPPED,
+              Decision.HALT: Status.HALTED}[plan.decision]
     return Result(t.id, t.mechanism, status, plan.reason, changes=plan.counts(),
                   commit=plan.base_head)
 
@@ -237,18 +238,18 @@ def _apply(ctx: Context, mech: Mechanism, plan: Plan, opts: Options) -> Result:
     ctx.log("apply", "start", f"applying {plan.reason}")
     result = mech.apply(ctx, plan)
     checkpoint("applied")
-    if opts.verify and result.status == "synced" and _ref_confirms(ctx, result):
+    if opts.verify and result.status == Status.SYNCED and _ref_confirms(ctx, result):
         result.data["verified"] = "ref"
         ctx.log("verify", "ok", f"{result.branch} points at the pushed commit "
                 f"{str(result.commit)[:12]}")
-    elif opts.verify and result.status == "synced":
+    elif opts.verify and result.status == Status.SYNCED:
         problems = mech.verify(ctx)
         if problems:
             _undo(ctx, result, "verification failed: " + "; ".join(problems[:5]))
         else:
             result.data["verified"] = True
             ctx.log("verify", "ok", "target matches the release")
-    if result.status == "synced":
+    if result.status == Status.SYNCED:
         mech.after_sync(ctx, result)
     checkpoint("verified")
     return result
@@ -261,7 +262,7 @@ def _undo(ctx: Context, result: Result, why: str) -> None:
 
     t = ctx.target
     pushed = f"pushed {str(result.commit)[:12]} to {result.branch}"
-    result.status = "failed"
+    result.status = Status.FAILED
     job = rollback.Job(ctx.run, t, ctx.manifest, snapshot.load(ctx.run, t.id),
                        result.as_dict(), f"undo-{ctx.run.run_id}", dry_run=False, force=False,
                        token=ctx.token, env=ctx.git_env)
@@ -290,18 +291,18 @@ def target_meta(target: Target) -> dict[str, Any]:
 def _policy_check(plan: Any, manifest: dict[str, Any], target: Target, opts: Options) -> None:
     """The precise checks against the version the target holds now: no silent
     downgrade (that is what rollback is for), and the semver-major opt-in."""
-    if plan.decision != "update" or not plan.previous_version:
+    if plan.decision != Decision.UPDATE or not plan.previous_version:
         return
     release = release_of(manifest)
     if policy.is_downgrade(release, plan.previous_version) and not opts.allow_downgrade:
-        plan.decision = "halt"
+        plan.decision = Decision.HALT
         plan.reason = (f"target holds {plan.previous_version}, newer than {release.version}; "
                        "refusing to downgrade (use scripts/rollback, or --allow-downgrade)")
         return
     if policy.is_major_bump(release, plan.previous_version) and not (
         target.accept_major or opts.allow_major
     ):
-        plan.decision = "halt"
+        plan.decision = Decision.HALT
         plan.reason = (f"semver-major update {plan.previous_version} -> {release.version} needs "
                        "accept_major: true in the target or --allow-major for this run")
 
@@ -371,7 +372,7 @@ def _run_sync(manifest: dict[str, Any], targets: Sequence[Target], run: RunDir,
     results: dict[str, Result] = {}
     for r in routes:
         if r.decision != "sync":
-            status = "halted" if r.decision == "halt" else "skipped"
+            status = Status.HALTED if r.decision == Decision.HALT else Status.SKIPPED
             res = Result(r.id, r.mechanism, status, r.reason)
             res.data.update(dry_run=opts.dry_run, meta=target_meta(by_id[r.id]))
             run.write(f"results/{r.id}.json", res.as_dict())
@@ -391,7 +392,7 @@ def _run_sync(manifest: dict[str, Any], targets: Sequence[Target], run: RunDir,
                 run.log("tag-check", "failed", stop)
         if stop is not None:
             for tid in ids:
-                res = Result(tid, by_id[tid].mechanism, "not-attempted", stop)
+                res = Result(tid, by_id[tid].mechanism, Status.NOT_ATTEMPTED, stop)
                 res.data.update(wave=i, dry_run=opts.dry_run, meta=target_meta(by_id[tid]))
                 run.write(f"results/{tid}.json", res.as_dict())
                 run.log("result", "not-attempted", stop, target=tid)
@@ -406,7 +407,7 @@ def _run_sync(manifest: dict[str, Any], targets: Sequence[Target], run: RunDir,
                 done(fut.result())
             for tid, fut in futures.items():
                 results[tid] = fut.result()
-        failed = [tid for tid in ids if results[tid].status == "failed"]
+        failed = [tid for tid in ids if results[tid].status == Status.FAILED]
         if failed and i == 0 and len(policy.waves(routes)) > 1 and not opts.dry_run:
             stop = f"canary wave failed ({', '.join(failed)}); later waves not attempted"
             run.log("wave", "halted", stop, data={"wave": i})

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from skillsync import cli
 from skillsync.commands._common import add_sync_options, load_manifest, load_targets, options
 from skillsync.errors import EXIT_FAILED, EXIT_HALTED, EXIT_OK
+from skillsync.model import Decision, Status
 
 EPILOG = """\
 output: the target's result as JSON (status synced | no-op | planned | skipped |
@@ -51,7 +52,7 @@ def _body(args: argparse.Namespace) -> int:
     if route.decision != "sync":
         from skillsync.mechanisms.base import Result
 
-        status = "halted" if route.decision == "halt" else "skipped"
+        status = Status.HALTED if route.decision == Decision.HALT else Status.SKIPPED
         result = Result(target.id, target.mechanism, status, route.reason)
         result.data.update(dry_run=opts.dry_run, meta=target_meta(target))
         run.write(f"results/{target.id}.json", result.as_dict())
@@ -62,9 +63,9 @@ def _body(args: argparse.Namespace) -> int:
         result = sync_one(target, manifest, run, source_dir, opts, wave=route.wave)
     cli.emit_json(result.as_dict(), args.output)
     cli.say(f"{result.status:9} {target.id}: {result.message}  (run dir {run.path})")
-    if result.status in ("failed",):
+    if result.status in (Status.FAILED,):
         return EXIT_FAILED
-    return EXIT_HALTED if result.status == "halted" else EXIT_OK
+    return EXIT_HALTED if result.status == Status.HALTED else EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:

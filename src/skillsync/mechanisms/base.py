@@ -26,13 +26,12 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from skillsync.downstream import Counters, TargetRepo
-from skillsync.model import Target
+from skillsync.model import RollbackStatus, Status, Target
 from skillsync.plan import Plan
 from skillsync.runlog import RunDir
 
-RESULT_STATUSES = (
-    "synced", "no-op", "planned", "skipped", "halted", "failed", "not-attempted", "pending",
-)
+# The statuses a sync's result may have (Status minus what only a report can say).
+RESULT_STATUSES = tuple(str(s) for s in Status if s is not Status.UNKNOWN)
 
 
 @dataclass
@@ -63,7 +62,7 @@ class Context:
 class Result:
     target: str
     mechanism: str
-    status: str
+    status: Status
     message: str
     error: str | None = None
     commit: str | None = None
@@ -72,12 +71,15 @@ class Result:
     changes: dict[str, int] = field(default_factory=lambda: {"add": 0, "modify": 0, "delete": 0})
     data: dict[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        self.status = Status(self.status)   # a typo is an error here, not a new status
+
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
 # Results of a sync that wrote to the target (with a commit and a branch).
-WROTE = ("synced", "pending", "failed", "skipped")
+WROTE = (Status.SYNCED, Status.PENDING, Status.FAILED, Status.SKIPPED)
 SYNC_BRANCH_PREFIX = "skillsync/"
 
 
@@ -98,13 +100,16 @@ class Outcome:
 
     target: str
     mechanism: str
-    status: str          # rolled-back | no-op | planned | pending | refused | failed | manual
+    status: RollbackStatus
     message: str
     commit: str | None = None
     verified: bool | None = None
     verification: str | None = None
     pull_request: dict[str, Any] | None = None
     data: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.status = RollbackStatus(self.status)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -125,10 +130,33 @@ class Job:
     token: str | None = None
     env: dict[str, str] = field(default_factory=dict)
 
-    def out(self, status: str, message: str, **kw: Any) -> Outcome:
+    def out(self, status: RollbackStatus, message: str, **kw: Any) -> Outcome:
         from skillsync.secrets import redact
 
-        return Outcome(self.target.id, self.target.mechanism, status, redact(message), **kw)
+        return Outcome(self.target.id, self.target.mechanism, RollbackStatus(status),
+                       redact(message), **kw)
+
+    # One method a status, so a call says what happened: job.no_op("why").
+    def rolled_back(self, message: str, **kw: Any) -> Outcome:
+        return self.out(RollbackStatus.ROLLED_BACK, message, **kw)
+
+    def no_op(self, message: str, **kw: Any) -> Outcome:
+        return self.out(RollbackStatus.NO_OP, message, **kw)
+
+    def planned(self, message: str, **kw: Any) -> Outcome:
+        return self.out(RollbackStatus.PLANNED, message, **kw)
+
+    def pending(self, message: str, **kw: Any) -> Outcome:
+        return self.out(RollbackStatus.PENDING, message, **kw)
+
+    def refused(self, message: str, **kw: Any) -> Outcome:
+        return self.out(RollbackStatus.REFUSED, message, **kw)
+
+    def failed(self, message: str, **kw: Any) -> Outcome:
+        return self.out(RollbackStatus.FAILED, message, **kw)
+
+    def manual(self, message: str, **kw: Any) -> Outcome:
+        return self.out(RollbackStatus.MANUAL, message, **kw)
 
     @property
     def run_id(self) -> str:

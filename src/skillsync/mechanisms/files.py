@@ -8,7 +8,7 @@ from skillsync import git
 from skillsync.downstream import TargetRepo, path_prefixes, sha256_bytes
 from skillsync.mechanisms.base import Context, Result, commit_message, sync_branch
 from skillsync.mechanisms.gitbase import GitMechanism
-from skillsync.model import Target
+from skillsync.model import Decision, Status, Target
 from skillsync.plan import (
     Operation,
     Plan,
@@ -61,7 +61,7 @@ class FileSync(GitMechanism):
         if head and cached and cached.get("head") == head and cached.get("digest") == digest \
                 and (not work or cached.get("work_head") == heads.get(work)) \
                 and cached.get("complete"):
-            plan = Plan(t.id, t.mechanism, "no-op",
+            plan = Plan(t.id, t.mechanism, Decision.NO_OP,
                         f"already at {ctx.version} (branch head {head[:12]} unchanged)",
                         ctx.version, ctx.manifest["source"]["commit"], t.branch, head,
                         work_branch=work, previous_version=ctx.version)
@@ -83,11 +83,11 @@ class FileSync(GitMechanism):
         plan.data["owned_before"] = owned
         if work and work in heads:
             plan.data["work_head"] = heads[work]
-            if plan.decision == "update":
+            if plan.decision == Decision.UPDATE:
                 wlock = self.repo.read_lock(heads[work], t.lock_path)
                 if wlock and wlock.manifest_digest == digest:
                     plan.data["work_branch_current"] = True
-        if plan.decision == "no-op":
+        if plan.decision == Decision.NO_OP:
             write_cache(self._cache_key(ctx), {"head": head, "digest": digest,
                                                 "work_head": heads.get(work) if work else None,
                                                 "complete": True})
@@ -123,8 +123,8 @@ class FileSync(GitMechanism):
         plan.operations.append(Operation("modify", skills_lock.LOCK_FILE,
                                          sha256_bytes(text.encode()), blob, "100644", entry[1]))
         plan.data["skills_lock_blob"] = blob
-        if plan.decision == "no-op":
-            plan.decision = "update"
+        if plan.decision == Decision.NO_OP:
+            plan.decision = Decision.UPDATE
             plan.reason = f"{skills_lock.LOCK_FILE} entries out of date"
 
     def build(self, ctx: Context, plan: Plan, parent: str | None) -> str:
@@ -192,7 +192,7 @@ class FileSync(GitMechanism):
             self.repo.open([])
         if self.repo.built:
             return self.repo.built[-1]
-        if plan is not None and plan.decision == "update":
+        if plan is not None and plan.decision == Decision.UPDATE:
             return self.build(ctx, plan, plan.data.get("work_head") or plan.base_head)
         t = ctx.target
         desired = desired_files(ctx.manifest, t)
@@ -205,7 +205,7 @@ class FileSync(GitMechanism):
         return self.repo.build_commit(None, changes, msg, within=write_roots(t))
 
 
-def ok_result(ctx: Context, plan: Plan, status: str, message: str, **kw: Any) -> Result:
+def ok_result(ctx: Context, plan: Plan, status: Status, message: str, **kw: Any) -> Result:
     return Result(ctx.target.id, ctx.target.mechanism, status, message,
                   changes=plan.counts(), **kw)
 

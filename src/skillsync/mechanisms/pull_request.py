@@ -9,6 +9,7 @@ from typing import Any
 from skillsync.errors import TargetError
 from skillsync.mechanisms.base import Context, Result
 from skillsync.mechanisms.files import FileSync, ok_result
+from skillsync.model import Status
 from skillsync.plan import Plan, selected_skills
 
 
@@ -36,22 +37,22 @@ class PullRequest(FileSync):
         self.remember(ctx, plan.base_head, commit, complete=False)
         pr = open_pull_request(ctx, plan, commit)
         if pr is None:
-            return ok_result(ctx, plan, "pending",
+            return ok_result(ctx, plan, Status.PENDING,
                              f"branch {work} {pushed}; pull request pending (no forge configured)",
                              commit=commit, branch=work)
         self.remember(ctx, plan.base_head, commit, complete=True)
         if plan.data.get("work_branch_current") and pr.get("action") in ("unchanged", "updated"):
             # Nothing to push: git-wise a no-op. The body is refreshed when it names an
             # older run, so the rollback command on the PR is always the latest run's.
-            return Result(ctx.target.id, ctx.target.mechanism, "no-op",
+            return Result(ctx.target.id, ctx.target.mechanism, Status.NO_OP,
                           f"branch {work} already holds {ctx.version}; pull request "
                           f"#{pr.get('number')} {pr.get('action')}", commit=commit,
                           branch=work, pull_request=pr)
         if pr.get("action") == "skipped-closed":
-            return ok_result(ctx, plan, "skipped",
+            return ok_result(ctx, plan, Status.SKIPPED,
                              f"pull request #{pr.get('number')} for {ctx.version} was closed by a "
                              "person; not reopened", commit=commit, branch=work, pull_request=pr)
-        return ok_result(ctx, plan, "synced",
+        return ok_result(ctx, plan, Status.SYNCED,
                          f"branch {work} {pushed}; pull request #{pr.get('number')} "
                          f"{pr.get('action')}",
                          commit=commit, branch=work, pull_request=pr)

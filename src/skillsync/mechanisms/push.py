@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from skillsync.mechanisms.base import Context, Result
 from skillsync.mechanisms.files import FileSync, ok_result
+from skillsync.model import Status
 from skillsync.plan import Plan
 
 
@@ -16,10 +17,11 @@ class Push(FileSync):
         commit = self.build(ctx, plan, plan.base_head)
         if commit == plan.base_head:
             self.remember(ctx, commit, None, True)
-            return ok_result(ctx, plan, "no-op", "tree already matches the release", commit=commit)
+            return ok_result(ctx, plan, Status.NO_OP, "tree already matches the release",
+                             commit=commit)
         # A plain push is fast-forward only: if someone pushed since we read the
         # head, the server refuses and we report it; we never force.
         self.repo.push([f"{commit}:refs/heads/{t.branch}"])
         self.remember(ctx, commit, None, True)
-        return ok_result(ctx, plan, "synced", f"pushed {commit[:12]} to {t.branch}",
+        return ok_result(ctx, plan, Status.SYNCED, f"pushed {commit[:12]} to {t.branch}",
                          commit=commit, branch=t.branch)

@@ -15,6 +15,7 @@ from typing import Any
 from skillsync.downstream import TargetRepo
 from skillsync.errors import SkillsyncError, TargetError
 from skillsync.mechanisms.base import WROTE, Job, Outcome
+from skillsync.model import RollbackStatus
 
 
 def our_commit(job: Job, repo: TargetRepo, tip: str | None) -> str | None:
@@ -195,7 +196,7 @@ def direct(job: Job, branch: str | None = None, *, restore_to: str = "files") ->
     with TargetRepo(t.repo, job.env, None) as repo:
         head = repo.heads([branch]).get(branch)
         if head is None:
-            return job.out("failed", f"branch {branch} no longer exists in the target")
+            return job.failed(f"branch {branch} no longer exists in the target")
         repo.open([branch])
         ours = our_commit(job, repo, head)
         outside: dict[str, tuple[str, str] | None] = {}
@@ -205,8 +206,8 @@ def direct(job: Job, branch: str | None = None, *, restore_to: str = "files") ->
             entry = repo.tree(head, [path]).get(path)
             if (entry[1] if entry else None) == old:
                 ok, line = verify(job, branch, None, (path, old))
-                return job.out("no-op", f"already at the snapshot state ({path} at "
-                                        f"{str(old)[:12]})", verified=ok, verification=line)
+                return job.no_op(f"already at the snapshot state ({path} at "
+                                 f"{str(old)[:12]})", verified=ok, verification=line)
             changes: dict[str, tuple[str, str] | None] = {
                 path: ("160000", old) if old else None}
             owned = None
@@ -222,28 +223,28 @@ def direct(job: Job, branch: str | None = None, *, restore_to: str = "files") ->
             if not diff(want, tree, full if not job.force else owned) and not undo_outside:
                 ok, line = verify(job, branch, None if not job.force else owned, key=restore_to,
                                    extra=outside)
-                return job.out("no-op", "already at the snapshot state; nothing to roll back",
-                               verified=ok, verification=line)
+                return job.no_op("already at the snapshot state; nothing to roll back",
+                                 verified=ok, verification=line)
             changes = {**diff(want, tree, full), **undo_outside}
         if ours is None:
-            return job.out("no-op", f"run {job.run_id} did not write to {branch}; the "
-                                    "differences from the snapshot come from other commits, "
-                                    "so there is nothing of ours to undo")
+            return job.no_op(f"run {job.run_id} did not write to {branch}; the "
+                             "differences from the snapshot come from other commits, "
+                             "so there is nothing of ours to undo")
         moved = head != ours
         if moved and not job.force:
-            return job.out("refused", (
-                f"{branch} moved on since run {job.run_id} synced it (it is at {head[:12]}, our "
-                f"sync left {ours[:12]}); look at `git log {ours[:12]}..{head[:12]}`, then re-run "
-                "with --force to restore only the files skillsync owns and leave the rest alone"),
-                data={"head": head, "ours": ours})
+            return job.refused(
+                f"{branch} moved on since run {job.run_id} synced it (it is at {head[:12]}, "
+                f"our sync left {ours[:12]}); look at `git log {ours[:12]}..{head[:12]}`, then "
+                "re-run with --force to restore only the files skillsync owns and leave the "
+                "rest alone", data={"head": head, "ours": ours})
         if moved and owned is not None:
             now = repo.tree(head, snap.get("scope") or [t.dest])
             changes = {**diff(files_of(snap, restore_to), now, owned), **undo_outside}
         what = (f"submodule {pointer['path']}" if pointer is not None else
                 f"{t.dest} on {branch}" if not moved else f"the files skillsync owns on {branch}")
         if job.dry_run:
-            return job.out("planned", f"dry run: would commit on {branch} restoring {what}: "
-                                      f"{counts(changes)}", data={"changes": sorted(changes)})
+            return job.planned(f"dry run: would commit on {branch} restoring {what}: "
+                               f"{counts(changes)}", data={"changes": sorted(changes)})
         # What our own sync commit changed may be put back too (only a sync made before
         # containment was proved could have reached outside the write roots).
         within = (*write_area(job), *outside)
@@ -254,7 +255,7 @@ def direct(job: Job, branch: str | None = None, *, restore_to: str = "files") ->
     ok, line = verify(job, branch, verify_paths,
                        (pointer["path"], pointer.get("commit")) if pointer is not None else None,
                        key=restore_to, extra=outside)
-    status = "rolled-back" if ok else "failed"
+    status = RollbackStatus.ROLLED_BACK if ok else RollbackStatus.FAILED
     return job.out(status, f"commit {commit[:12]} on {branch} restores {what} "
                            f"({counts(changes)})" + ("" if ok else f"; {line}"),
                    commit=commit, verified=ok, verification=line)

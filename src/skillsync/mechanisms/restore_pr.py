@@ -21,6 +21,7 @@ from skillsync.mechanisms.restore import (
     verify,
     write_area,
 )
+from skillsync.model import RollbackStatus
 
 
 def forge_client(job: Job) -> Any | None:
@@ -57,18 +58,18 @@ def pull_request(job: Job) -> Outcome:
             pr_open = bool(pr and pr.get("state") == "open")
             if work_now is None and not pr_open:
                 ok, line = verify_pr(job, client, work, pr)
-                return job.out("no-op", f"branch {work} is gone and no pull request is open; "
-                                        "nothing to roll back", verified=ok, verification=line)
+                return job.no_op(f"branch {work} is gone and no pull request is open; "
+                                 "nothing to roll back", verified=ok, verification=line)
             if work_now is not None and ours is None and not pr_open:
-                return job.out("no-op", f"run {job.run_id} did not write to {work}; nothing to "
-                                        "roll back")
+                return job.no_op(f"run {job.run_id} did not write to {work}; nothing to "
+                                 "roll back")
             moved = work_now is not None and work_now != ours
             if moved and not job.force:
-                return job.out("refused", (
+                return job.refused(
                     f"{work} moved on since run {job.run_id} pushed it (it is at "
                     f"{str(work_now)[:12]}, our sync left {str(ours)[:12]}): someone added "
-                    "commits; re-run with --force "
-                    "to close the pull request and keep the branch for them"))
+                    "commits; re-run with --force to close the pull request and keep the "
+                    "branch for them")
             steps = []
             if pr_open:
                 steps.append(f"close pull request #{pr['number'] if pr else '?'}")
@@ -79,12 +80,13 @@ def pull_request(job: Job) -> Outcome:
             if work_now is not None and client is None and not pr_open and t.forge is not None:
                 steps.append("(no token: any open pull request must be closed by hand)")
             if job.dry_run:
-                return job.out("planned", "dry run: would " + ", ".join(steps))
+                return job.planned("dry run: would " + ", ".join(steps))
             closed = close(job, client, pr) if pr_open and pr else None
             if work_now is not None and not moved:
                 repo.push([f":refs/heads/{work}"], leases=[f"refs/heads/{work}:{work_now}"])
         ok, line = verify_pr(job, client, work, closed or pr, keep_branch=moved)
-        return job.out("rolled-back" if ok else "failed", "; ".join(steps),
+        return job.out(RollbackStatus.ROLLED_BACK if ok else RollbackStatus.FAILED,
+                       "; ".join(steps),
                        pull_request=closed, verified=ok, verification=line)
     finally:
         if client is not None:
@@ -180,24 +182,25 @@ def revert(job: Job, client: Any, repo: TargetRepo, base: str | None,
     if not changes:
         ok, line = verify(job, t.branch, paths if pointer is None else None,
                            (pointer["path"], pointer.get("commit")) if pointer else None)
-        return job.out("no-op", f"{t.branch} is already back at the snapshot state",
-                       verified=ok, verification=line)
+        return job.no_op(f"{t.branch} is already back at the snapshot state",
+                verified=ok, verification=line)
     if pointer is None and ours_tree:
         changed = sorted(p for p in paths if p != t.lock_path and have.get(p) != ours_tree.get(p))
         if changed and not job.force:
-            return job.out("refused", (
-                f"the merged sync was followed by changes to files skillsync owns on {t.branch}: "
-                + ", ".join(changed[:5]) + "; re-run with --force to revert them anyway"))
+            return job.refused(
+                f"the merged sync was followed by changes to files skillsync owns on "
+                f"{t.branch}: " + ", ".join(changed[:5])
+                + "; re-run with --force to revert them anyway")
     existing = repo.heads([revert]).get(revert)
     if job.dry_run:
-        return job.out("planned", f"dry run: would push {revert} ({counts(changes)}) and open a "
-                                  f"pull request into {t.branch}")
+        return job.planned(f"dry run: would push {revert} ({counts(changes)}) and open a "
+                           f"pull request into {t.branch}")
     if existing:
         repo.fetch_commits([existing])
         commit = existing
         if diff(want, repo.tree(existing, sorted(paths)), paths):
-            return job.out("failed", f"branch {revert} exists with other content; delete it "
-                                     "or merge it, then run the rollback again")
+            return job.failed(f"branch {revert} exists with other content; delete it "
+                              "or merge it, then run the rollback again")
     else:
         what = (f"submodule {pointer['path']}" if pointer
                 else f"the files skillsync owns on {t.branch}")
@@ -217,7 +220,7 @@ def revert(job: Job, client: Any, repo: TargetRepo, base: str | None,
                        (pointer["path"], pointer.get("commit")) if pointer else None)
     tail = (f"revert pull request #{pr['number']} {pr['action']}; merge it to finish" if pr else
             f"open a pull request from {revert} into {t.branch} and merge it to finish")
-    return job.out("pending" if ok else "failed",
+    return job.out(RollbackStatus.PENDING if ok else RollbackStatus.FAILED,
                    f"the sync pull request was merged: branch {revert} ({commit[:12]}) restores "
                    f"the snapshot; {tail}", commit=commit, pull_request=pr, verified=ok,
                    verification=line)

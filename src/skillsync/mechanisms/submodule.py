@@ -15,7 +15,7 @@ from skillsync.mechanisms.base import Context, Holding, Result, commit_message, 
 from skillsync.mechanisms.files import ok_result
 from skillsync.mechanisms.gitbase import GitMechanism
 from skillsync.mechanisms.pull_request import open_pull_request
-from skillsync.model import Target
+from skillsync.model import Decision, Status, Target
 from skillsync.plan import Operation, Plan
 from skillsync.store import read_cache, write_cache
 
@@ -71,7 +71,7 @@ class Submodule(GitMechanism):
             return None
         if self.repo.built:
             return self.repo.built[-1]
-        if plan is None or plan.decision != "update" or plan.pointer is None:
+        if plan is None or plan.decision != Decision.UPDATE or plan.pointer is None:
             return None
         path = str(plan.pointer["path"])
         msg = commit_message(ctx, f"skillsync: move {path} to skills {ctx.version}")
@@ -103,10 +103,10 @@ class Submodule(GitMechanism):
         if head is None:
             raise TargetError(f"branch {t.branch} does not exist in the target repository")
         cached = read_cache(self._key(ctx))
-        base = Plan(t.id, t.mechanism, "update", "", ctx.version, new, t.branch, head,
+        base = Plan(t.id, t.mechanism, Decision.UPDATE, "", ctx.version, new, t.branch, head,
                     work_branch=work)
         if cached and cached.get("head") == head and cached.get("pointer") == new:
-            base.decision, base.reason = "no-op", f"submodule {path} already at {new[:12]}"
+            base.decision, base.reason = Decision.NO_OP, f"submodule {path} already at {new[:12]}"
             base.pointer = {"path": path, "old": new, "new": new}
             return base
         self.repo.open([b for b in (t.branch, work) if b and b in heads])
@@ -117,7 +117,7 @@ class Submodule(GitMechanism):
         base.pointer = {"path": path, "old": old, "new": new}
         if old == new:
             write_cache(self._key(ctx), {"head": head, "pointer": new})
-            base.decision, base.reason = "no-op", f"submodule {path} already at {new[:12]}"
+            base.decision, base.reason = Decision.NO_OP, f"submodule {path} already at {new[:12]}"
             return base
         if work and work in heads:
             base.data["work_head"] = heads[work]
@@ -126,7 +126,7 @@ class Submodule(GitMechanism):
                 base.data["work_branch_current"] = True
         url = self._submodule_url(head, path, t.repo)
         if not commit_on_remote(url, new, ctx.git_env):
-            base.decision = "halt"
+            base.decision = Decision.HALT
             base.reason = (f"release commit {new[:12]} is not on the submodule's remote; "
                            "push the release there first (never a dangling pointer)")
             return base
@@ -172,7 +172,7 @@ class Submodule(GitMechanism):
                                leases=[f"refs/heads/{work}:{work_head or ''}"])
             assert commit is not None
             pr = open_pull_request(ctx, plan, commit)
-            status = "pending" if pr is None else "synced"
+            status = Status.PENDING if pr is None else Status.SYNCED
             return ok_result(ctx, plan, status, f"pointer commit {commit[:12]} on {work}"
                              + ("; pull request pending" if pr is None else
                                 f"; pull request #{pr['number']} {pr['action']}"),
@@ -181,8 +181,8 @@ class Submodule(GitMechanism):
                                         within=(path,))
         self.repo.push([f"{commit}:refs/heads/{t.branch}"])
         write_cache(self._key(ctx), {"head": commit, "pointer": new})
-        return ok_result(ctx, plan, "synced", f"moved {path} to {new[:12]} in {commit[:12]}",
-                         commit=commit, branch=t.branch)
+        return ok_result(ctx, plan, Status.SYNCED, f"moved {path} to {new[:12]} in {commit[:12]}",
+                              commit=commit, branch=t.branch)
 
     def verify(self, ctx: Context) -> list[str]:
         t = ctx.target

@@ -17,7 +17,7 @@ from skillsync.mechanisms.base import (
     Result,
     StatusQuery,
 )
-from skillsync.model import Target
+from skillsync.model import Decision, Status, Target
 from skillsync.plan import Plan, selected_skills
 from skillsync.store import read_cache, write_cache
 
@@ -57,10 +57,11 @@ class Webhook(Mechanism):
 
     def plan(self, ctx: Context) -> Plan:
         m = ctx.manifest
-        plan = Plan(ctx.target.id, "webhook", "update", "", m["version"], m["source"]["commit"])
+        plan = Plan(ctx.target.id, self.name, Decision.UPDATE, "", m["version"],
+                    m["source"]["commit"])
         cached = read_cache(self._key(ctx))
         if cached and cached.get("digest") == m["digest"]:
-            plan.decision = "no-op"
+            plan.decision = Decision.NO_OP
             plan.reason = f"endpoint already received {m['version']} (run {cached.get('run')})"
             return plan
         n = len(payload_for(ctx)["skills"])
@@ -82,13 +83,13 @@ class Webhook(Mechanism):
         if not res.delivered:
             raise TargetError(f"webhook for target {t.id}: {res.message}")
         write_cache(self._key(ctx), {"digest": ctx.manifest["digest"], "run": ctx.run.run_id})
-        return Result(t.id, "webhook", "synced", f"endpoint answered {res.status_code}",
-                      data={"status_code": res.status_code, "attempts": res.attempts})
+        return Result(t.id, "webhook", Status.SYNCED, f"endpoint answered {res.status_code}",
+                           data={"status_code": res.status_code, "attempts": res.attempts})
 
     def after_sync(self, ctx: Context, result: Result) -> None:
         """Keep the delivered payload: the next release's snapshot records it as the
         'previous release' a webhook rollback re-sends."""
-        if result.status == "synced":
+        if result.status == Status.SYNCED:
             write_cache(payload_cache_key(ctx.target), {
                 "payload": payload_for(ctx), "run": ctx.run.run_id,
                 "digest": ctx.manifest["digest"]})
@@ -122,22 +123,22 @@ class Webhook(Mechanism):
 def restore(job: Job) -> Outcome:
     t, snap = job.target, job.snap or {}
     r = job.result or {}
-    if r.get("status") != "synced":
-        return job.out("no-op", f"run {job.run_id} delivered nothing to this endpoint "
-                                f"({r.get('status', 'no result')}); nothing to roll back")
+    if r.get("status") != Status.SYNCED:
+        return job.no_op(f"run {job.run_id} delivered nothing to this endpoint "
+                         f"({r.get('status', 'no result')}); nothing to roll back")
     done = job.run.path / "rollbacks" / f"{t.id}.json"
     if done.exists() and read_json(done).get("status") == "rolled-back":
-        return job.out("no-op", "the previous release was already re-sent by an earlier rollback")
+        return job.no_op("the previous release was already re-sent by an earlier rollback")
     hook = snap.get("webhook") or {}
     prev = hook.get("previous")
     if not prev:
-        return job.out("manual", (
-            f"no copy of the previous release's payload for {t.id}: the endpoint owner "
-            f"({t.owner or 'see the target file'}) must restore the previous release on their "
-            "side; skillsync cannot roll a webhook back without it"))
+        return job.manual(
+     f"no copy of the previous release's payload for {t.id}: the endpoint owner "
+     f"({t.owner or 'see the target file'}) must restore the previous release on their "
+     "side; skillsync cannot roll a webhook back without it")
     version = hook.get("previous_version")
     if job.dry_run:
-        return job.out("planned", f"dry run: would re-send release {version} to the endpoint")
+        return job.planned(f"dry run: would re-send release {version} to the endpoint")
     from skillsync import webhook
     from skillsync.credentials import credentials_for
 
@@ -150,7 +151,7 @@ def restore(job: Job) -> Outcome:
                        idempotency_key=f"{job.rollback_id}:{t.id}",
                        label=f"webhook for target {t.id}")
     if not res.delivered:
-        return job.out("failed", f"re-sending release {version}: {res.message}")
+        return job.failed(f"re-sending release {version}: {res.message}")
     # The endpoint holds the previous release again: a re-run of the rolled-back
     # release must POST it again rather than see a no-op in the cache.
     write_cache(delivered_key(t), {"digest": hook.get("previous_digest"), "run": job.rollback_id})
@@ -158,5 +159,5 @@ def restore(job: Job) -> Outcome:
         write_cache(payload_cache_key(t), {"payload": prev, "run": hook.get("previous_run"),
                                            "digest": hook.get("previous_digest")})
     line = f"verified: the endpoint accepted release {version} (HTTP {res.status_code})"
-    return job.out("rolled-back", f"re-sent release {version}", verified=True,
-                   verification=line)
+    return job.rolled_back(f"re-sent release {version}", verified=True,
+            verification=line)
