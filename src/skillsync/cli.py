@@ -1,12 +1,13 @@
 """Shared command-line plumbing: the one argument parser, JSON in/out, the one error handler.
 
 A command is a typed function `name(ctx: RunContext, /, *, option=default, ...) -> int`
-and a `Command` that declares its options (`Opt`, `Group`, `Bundle`: data, next to the
-function in its module; the shared ones in `skillsync.commands._args`). Only this module
-turns declarations into an argparse parser (`main`), and only `call` maps exceptions to
-the exit codes of DESIGN.md: `main` parses a command line and calls the function through
-it; invoke tasks call the function through it with keyword arguments. Library code
-raises; only this module decides how a failure looks to the user.
+and a `Command` that declares its options as data (`Opt`, `Group`, `Bundle`) next to the
+function in its module; the options several commands share are in
+`skillsync.commands._args`. Only this module builds argparse parsers, and only its one
+error handler maps exceptions to the exit codes of DESIGN.md. Two ways in, through that
+handler: `main(command, argv)` for a command line (scripts/, console commands), and
+`call(function, **keywords)` for invoke tasks and tests. Library code raises; only this
+module decides how a failure looks to the user.
 """
 
 from __future__ import annotations
@@ -151,10 +152,13 @@ class Command:
         """What the parser checks besides types, for keyword arguments (`call`): choices
         and mutually exclusive groups, with argparse's messages."""
         def given(o: Opt) -> bool:
-            return kwargs.get(o.dest) not in (None, False)
+            value = kwargs.get(o.dest)
+            return value is not None and value is not False
 
         for item in self.options:
-            for o in item.options if isinstance(item, Group | Bundle) else (item,):
+            if isinstance(item, Bundle):
+                continue   # typed fields of one value; none has choices
+            for o in item.options if isinstance(item, Group) else (item,):
                 choices = o.kw.get("choices")
                 if choices and given(o) and kwargs[o.dest] not in choices:
                     raise UsageError(f"argument {'/'.join(o.flags)}: invalid choice: "
@@ -166,8 +170,8 @@ class Command:
                     raise UsageError(f"argument {'/'.join(chosen[1].flags)}: not allowed with "
                                      f"argument {'/'.join(chosen[0].flags)}")
                 if item.required and not chosen:
-                    raise UsageError("one of the arguments "
-                                     f"{' '.join('/'.join(o.flags) for o in item.options)} is required")
+                    names = " ".join("/".join(o.flags) for o in item.options)
+                    raise UsageError(f"one of the arguments {names} is required")
 
     def arguments(self, ns: argparse.Namespace) -> dict[str, Any]:
         """The function's keyword arguments from a parsed command line."""
