@@ -1,9 +1,13 @@
-"""Shared command-line plumbing: parsers, JSON in/out, the one error handler.
+"""Shared command-line plumbing: the one argument parser, JSON in/out, the one error handler.
 
-Every command module defines `main(argv=None) -> int` that builds a parser
-with `parser()`, then calls `run(body, args)`; `run` maps exceptions to the
-exit codes of DESIGN.md. Library code raises; only this module decides how a
-failure looks to the user.
+A command is a typed function `name(ctx: RunContext, /, *, option=default, ...) -> int`
+and a `Command` that declares its options as data (`Opt`, `Group`, `Bundle`) next to the
+function in its module; the options several commands share are in
+`skillsync.commands._args`. Only this module builds argparse parsers, and only its one
+error handler maps exceptions to the exit codes of DESIGN.md. Two ways in, through that
+handler: `main(command, argv)` for a command line (scripts/, console commands), and
+`call(function, **keywords)` for invoke tasks and tests. Library code raises; only this
+module decides how a failure looks to the user.
 """
 
 from __future__ import annotations
@@ -15,9 +19,10 @@ import os
 import sys
 import tempfile
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Concatenate, ParamSpec, TextIO
 
 from skillsync.errors import (
     EXIT_CODES_HELP,
@@ -28,57 +33,168 @@ from skillsync.errors import (
 )
 
 PROG_PREFIX = "skillsync"
+P = ParamSpec("P")
+
+
+@dataclass
+class RunContext:
+    """What the error handler knows about a running command. A command sets `run_dir`
+    (`attach`) as soon as it knows its run directory, so that a crash's traceback goes
+    to that run's log.jsonl, which CI uploads, rather than to a temporary file."""
+
+    prog: str = PROG_PREFIX
+    run_dir: Path | None = None
+
+    def attach(self, run_dir: str | Path) -> None:
+        self.run_dir = Path(run_dir)
+
+    @property
+    def run_log(self) -> Path | None:
+        return self.run_dir / "log.jsonl" if self.run_dir is not None else None
+
+
+@dataclass(frozen=True)
+class Opt:
+    """One command-line argument: its flags (or positional name) and the keywords of
+    argparse's `add_argument`. Its value goes to the command function's parameter of the
+    same name (`dest`); the parameter's default is the option's default."""
+
+    flags: tuple[str, ...]
+    kw: Mapping[str, Any]
+
+    def but(self, **kw: Any) -> Opt:
+        """This option with some keywords changed (a shared option, required here)."""
+        return Opt(self.flags, {**self.kw, **kw})
+
+    @property
+    def dest(self) -> str:
+        if "dest" in self.kw:
+            return str(self.kw["dest"])
+        long = next((f for f in self.flags if f.startswith("--")), self.flags[0])
+        return long.lstrip("-").replace("-", "_")
+
+
+def opt(*flags: str, **kw: Any) -> Opt:
+    return Opt(flags, kw)
+
+
+@dataclass(frozen=True)
+class Group:
+    """Options of which at most one (exactly one, if `required`) may be given."""
+
+    options: tuple[Opt, ...]
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """Options that reach the function as one typed value: parameter `name` receives
+    `kind(**{dest: value})` of those given (`kind`'s defaults for the rest)."""
+
+    name: str
+    kind: Callable[..., Any]
+    options: tuple[Opt, ...]
+
+
+Item = Opt | Group | Bundle
+
+
+@dataclass(frozen=True)
+class Command:
+    """A command: its function, the --help text, its options in --help order. The
+    program name is the function's name with dashes (`sync_target` -> sync-target)."""
+
+    func: Callable[Concatenate[RunContext, ...], int]
+    description: str
+    options: tuple[Item, ...]
+    epilog: str = ""
+
+    def __post_init__(self) -> None:
+        _DECLARED[self.func] = self
+
+    @property
+    def prog(self) -> str:
+        return command_name(self.func)
+
+    def parameters(self) -> list[str]:
+        """The function parameters the options fill (a bundle fills one)."""
+        out: list[str] = []
+        for item in self.options:
+            if isinstance(item, Opt):
+                out.append(item.dest)
+            elif isinstance(item, Group):
+                out += [o.dest for o in item.options]
+            else:
+                out.append(item.name)
+        return out
+
+    def parser(self) -> argparse.ArgumentParser:
+        text = (f"{self.epilog.rstrip()}\n\n{EXIT_CODES_HELP}" if self.epilog
+                else EXIT_CODES_HELP)
+        # SUPPRESS: an option not given is absent from the namespace, so the function's
+        # own default applies. One default per option, whoever calls the function.
+        p = _Parser(prog=self.prog, description=self.description, epilog=text,
+                    formatter_class=argparse.RawDescriptionHelpFormatter,
+                    argument_default=argparse.SUPPRESS)
+        for item in self.options:
+            if isinstance(item, Opt):
+                p.add_argument(*item.flags, **item.kw)
+            elif isinstance(item, Group):
+                group = p.add_mutually_exclusive_group(required=item.required)
+                for o in item.options:
+                    group.add_argument(*o.flags, **o.kw)
+            else:
+                for o in item.options:
+                    p.add_argument(*o.flags, **o.kw)
+        return p
+
+    def check(self, kwargs: Mapping[str, Any]) -> None:
+        """What the parser checks besides types, for keyword arguments (`call`): choices
+        and mutually exclusive groups, with argparse's messages."""
+        def given(o: Opt) -> bool:
+            value = kwargs.get(o.dest)
+            return value is not None and value is not False
+
+        for item in self.options:
+            if isinstance(item, Bundle):
+                continue   # typed fields of one value; none has choices
+            for o in item.options if isinstance(item, Group) else (item,):
+                choices = o.kw.get("choices")
+                if choices and given(o) and kwargs[o.dest] not in choices:
+                    raise UsageError(f"argument {'/'.join(o.flags)}: invalid choice: "
+                                     f"{kwargs[o.dest]!r} (choose from "
+                                     f"{', '.join(map(repr, choices))})")
+            if isinstance(item, Group):
+                chosen = [o for o in item.options if given(o)]
+                if len(chosen) > 1:
+                    raise UsageError(f"argument {'/'.join(chosen[1].flags)}: not allowed with "
+                                     f"argument {'/'.join(chosen[0].flags)}")
+                if item.required and not chosen:
+                    names = " ".join("/".join(o.flags) for o in item.options)
+                    raise UsageError(f"one of the arguments {names} is required")
+
+    def arguments(self, ns: argparse.Namespace) -> dict[str, Any]:
+        """The function's keyword arguments from a parsed command line."""
+        given = vars(ns)
+        for item in self.options:
+            if isinstance(item, Bundle):
+                fields = {o.dest: given.pop(o.dest) for o in item.options if o.dest in given}
+                given[item.name] = item.kind(**fields)
+        return given
+
+
+# Command of each function, for `call` (filled as each command module is imported).
+_DECLARED: dict[Callable[..., int], Command] = {}
+
+
+def command_name(func: Callable[..., Any]) -> str:
+    return func.__name__.replace("_", "-")
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> Any:
         self.print_usage(sys.stderr)
         raise UsageError(message)
-
-
-def parser(prog: str, description: str, epilog: str = "") -> argparse.ArgumentParser:
-    text = f"{epilog.rstrip()}\n\n{EXIT_CODES_HELP}" if epilog else EXIT_CODES_HELP
-    return _Parser(
-        prog=prog,
-        description=description,
-        epilog=text,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-
-
-def add_targets(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--targets",
-        metavar="DIR",
-        default=os.environ.get("SKILLSYNC_TARGETS", "targets"),
-        help="directory of target YAML files (default: $SKILLSYNC_TARGETS, else ./targets)",
-    )
-
-
-def add_run_dir(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--run-dir",
-        metavar="DIR",
-        default=None,
-        help="run directory (default: $SKILLSYNC_RUN_DIR, else a new .skillsync/runs/<run-id>/)",
-    )
-
-
-def add_output(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "-o", "--output", metavar="FILE", default="-", help="write JSON here (default: stdout)"
-    )
-
-
-def positive_int(text: str) -> int:
-    """argparse type for counts such as --jobs."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
 
 
 def read_text(arg: str) -> str:
@@ -143,21 +259,31 @@ def say(message: str, stream: TextIO | None = None) -> None:
     print(redact(message), file=stream or sys.stderr, flush=True)
 
 
-def run(
-    body: Callable[[argparse.Namespace], int],
-    args: argparse.Namespace,
-    *,
-    crash_log: Callable[[], Path | None] | None = None,
-) -> int:
-    """Run a command body; expected failures become one line and their exit code."""
-    prog = getattr(args, "_prog", PROG_PREFIX)
+def call(func: Callable[Concatenate[RunContext, P], int], /,
+         *args: P.args, **kwargs: P.kwargs) -> int:
+    """Run a command function as its command line would, e.g. from an invoke task:
+    `call(sync, ref="v1.2.0", source=".")`; expected failures become one line on
+    stderr and their exit code, a crash its traceback in the run log and exit 70."""
+    ctx = RunContext(command_name(func))
+    command = _DECLARED.get(func)
+
+    def body() -> int:
+        if command is not None:
+            command.check(kwargs)
+        return func(ctx, *args, **kwargs)
+
+    return _guarded(ctx, body)
+
+
+def _guarded(ctx: RunContext, body: Callable[[], int]) -> int:
+    """The one error handler: exceptions to exit codes (DESIGN.md, "Exit codes")."""
     try:
-        return body(args)
+        return body()
     except SkillsyncError as exc:
-        say(f"{prog}: error: {exc}")
+        say(f"{ctx.prog}: error: {exc}")
         return exc.exit_code
     except KeyboardInterrupt:
-        say(f"{prog}: interrupted")
+        say(f"{ctx.prog}: interrupted")
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader of our stdout went away (e.g. `| head`); not our failure.
@@ -168,9 +294,9 @@ def run(
         from skillsync.secrets import redact
 
         tb = redact(traceback.format_exc())
-        where = _write_crash(tb, crash_log() if crash_log else None)
+        where = _write_crash(tb, ctx.run_log)
         last = tb.strip().splitlines()[-1]
-        say(f"{prog}: internal error: {last} (traceback in {where})")
+        say(f"{ctx.prog}: internal error: {last} (traceback in {where})")
         return EXIT_INTERNAL
 
 
@@ -198,28 +324,20 @@ def prog_name(name: str, argv0: str | None = None) -> str:
     return base if base in (name, f"{PROG_PREFIX}-{name}") else name
 
 
-def main_wrapper(
-    build: Callable[[], argparse.ArgumentParser],
-    body: Callable[[argparse.Namespace], int],
-    argv: Sequence[str] | None,
-) -> int:
-    """Parse `argv` with the parser from `build`, then `run(body, ...)`.
+def main(command: Command, argv: Sequence[str] | None) -> int:
+    """Parse `argv` for `command`, then call its function (through the error handler).
 
     Only a real command line (`argv` None: this process is the command) takes its
-    program name from argv[0]; a caller passing `argv` (invoke, the demo, scripts/docs)
-    gets the parser's own name."""
-    p = build()
+    program name from argv[0]; a caller passing `argv` (the demo, scripts/docs)
+    gets the command's own name."""
+    p = command.parser()
     if argv is None:
         p.prog = prog_name(p.prog)
     try:
-        args = p.parse_args(argv)
+        ns = p.parse_args(argv)
     except UsageError as exc:
         say(f"{p.prog}: error: {exc}")
         return exc.exit_code
-    args._prog = p.prog
-
-    def crash_log() -> Path | None:
-        rd = getattr(args, "_run_dir", None)
-        return Path(rd) / "log.jsonl" if rd else None
-
-    return run(body, args, crash_log=crash_log)
+    ctx = RunContext(p.prog)
+    kwargs = command.arguments(ns)
+    return _guarded(ctx, lambda: command.func(ctx, **kwargs))

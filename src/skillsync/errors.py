@@ -1,6 +1,6 @@
 """Exceptions and the exit codes they map to (DESIGN.md, "Exit codes").
 
-Library code raises these; only `skillsync.cli.run` turns them into exit codes.
+Library code raises these; only `skillsync.cli`'s error handler turns them into exit codes.
 """
 
 from __future__ import annotations

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 from collections.abc import Sequence
 
 from skillsync import cli
+from skillsync.commands import _args
 
-PROG = "build-manifest"
+PROG = "build-manifest"  # in messages, whatever name ran it (the usage line has that)
 DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024  # kept equal to manifest.DEFAULT_MAX_FILE_BYTES
 
 EPILOG = """\
@@ -22,37 +22,14 @@ examples:
     | validate-sync-targets --manifest -"""
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
+def build_manifest(ctx: cli.RunContext, /, *, ref: str, source: str | None = None,
+                   output: str = "-", max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> int:
+    """Write the manifest of `source` (default: $SKILLSYNC_SOURCE, else .) at `ref`."""
+    from skillsync.manifest import build_manifest as build
 
-
-def _parser() -> argparse.ArgumentParser:
-    p = cli.parser(PROG, "Write the release manifest (JSON) of a skills source at a ref.", EPILOG)
-    p.add_argument(
-        "--source", metavar="PATH_OR_URL", default=os.environ.get("SKILLSYNC_SOURCE", "."),
-        help="skills repository: a local path (work tree or bare) or a URL "
-             "(default: $SKILLSYNC_SOURCE, else .)",
-    )
-    p.add_argument("--ref", required=True, help="tag, branch or commit to release, e.g. v1.1.0")
-    cli.add_output(p)
-    p.add_argument(
-        "--max-file-bytes", metavar="N", type=_positive_int, default=DEFAULT_MAX_FILE_BYTES,
-        help=f"files larger than this are skipped, not read (default: {DEFAULT_MAX_FILE_BYTES})",
-    )
-    return p
-
-
-def _body(args: argparse.Namespace) -> int:
-    from skillsync.manifest import build_manifest
-
-    m = build_manifest(args.source, args.ref, max_file_bytes=args.max_file_bytes)
-    cli.emit_json(m, args.output)
+    chosen = source if source is not None else os.environ.get("SKILLSYNC_SOURCE", ".")
+    m = build(chosen, ref, max_file_bytes=max_file_bytes)
+    cli.emit_json(m, output)
     cli.say(
         f"{PROG}: {m['version']} at {m['source']['commit'][:12]}: {len(m['skills'])} skills, "
         f"{len(m['adapters'])} adapters, {len(m['skipped'])} skipped"
@@ -60,8 +37,21 @@ def _body(args: argparse.Namespace) -> int:
     return 0
 
 
+COMMAND = cli.Command(build_manifest, "Write the release manifest (JSON) of a skills source "
+                      "at a ref.", (
+    cli.opt("--source", metavar="PATH_OR_URL",
+            help="skills repository: a local path (work tree or bare) or a URL "
+                 "(default: $SKILLSYNC_SOURCE, else .)"),
+    cli.opt("--ref", required=True, help="tag, branch or commit to release, e.g. v1.1.0"),
+    _args.OUTPUT,
+    cli.opt("--max-file-bytes", metavar="N", type=_args.whole_number,
+            help=f"files larger than this are skipped, not read "
+                 f"(default: {DEFAULT_MAX_FILE_BYTES})"),
+), EPILOG)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    return cli.main_wrapper(_parser, _body, argv)
+    return cli.main(COMMAND, argv)
 
 
 if __name__ == "__main__":

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 from collections.abc import Sequence
 
 from skillsync import cli
+from skillsync.commands import _args
+from skillsync.commands.fleet_status import JOBS, ONLY, collect
+from skillsync.defaults import STATUS_JOBS as DEFAULT_JOBS
 
 PROG = "dashboard"
 EPILOG = """\
@@ -26,62 +28,62 @@ examples:
   skillsync-dashboard --source . --targets targets --dry-run"""
 
 
-def _parser() -> argparse.ArgumentParser:
-    from skillsync.commands.fleet_status import add_token_env
-    from skillsync.defaults import STATUS_JOBS as DEFAULT_JOBS
-
-    p = cli.parser(PROG, "Publish the fleet status as one issue in the source repository "
-                   "(created once, edited afterwards, never duplicated).", EPILOG)
-    p.add_argument("--status", metavar="FILE",
-                   help="fleet-status JSON to publish ('-' = stdin); default: read the fleet now")
-    cli.add_targets(p)
-    p.add_argument("--source", metavar="PATH_OR_URL", default=None,
-                   help="skills source (default: $SKILLSYNC_SOURCE, else .)")
-    p.add_argument("--runs", metavar="DIR", default=None,
-                   help="run directories (default: $SKILLSYNC_RUNS, else .skillsync/runs)")
-    p.add_argument("--only", nargs="+", metavar="ID", help="only these target ids")
-    p.add_argument("--jobs", type=cli.positive_int, default=DEFAULT_JOBS, metavar="N",
-                   help=f"targets read at once (default: {DEFAULT_JOBS})")
-    p.add_argument("--no-cache", action="store_true", help="re-read every target")
-    add_token_env(p)
-    p.add_argument("--dry-run", action="store_true",
-                   help="find the issue and say what would change; write nothing")
-    cli.add_output(p)
-    return p
-
-
-def _body(args: argparse.Namespace) -> int:
-    from skillsync import dashboard, status
+def dashboard(ctx: cli.RunContext, /, *, status: str | None = None, targets: str | None = None,
+              source: str | None = None, runs: str | None = None,
+              only: Sequence[str] | None = None, jobs: int = DEFAULT_JOBS,
+              no_cache: bool = False, token_env: str | None = None, dry_run: bool = False,
+              output: str = "-") -> int:
+    """Publish the fleet-status file `status` (default: the fleet read now) as one issue."""
+    from skillsync import dashboard as board
+    from skillsync import status as fleet
     from skillsync.errors import UsageError
 
-    if args.status:
-        doc = cli.read_json(args.status, "fleet status")
-        if not isinstance(doc, dict) or doc.get("schema") != status.STATUS_SCHEMA:
-            src = "stdin" if args.status == "-" else args.status
+    if status:
+        doc = cli.read_json(status, "fleet status")
+        if not isinstance(doc, dict) or doc.get("schema") != fleet.STATUS_SCHEMA:
+            src = "stdin" if status == "-" else status
             raise UsageError(f"{src}: not a fleet-status document "
-                             f"(expected schema {status.STATUS_SCHEMA})")
+                             f"(expected schema {fleet.STATUS_SCHEMA})")
     else:
-        from skillsync.commands.fleet_status import collect
-
-        doc = collect(args)
-    body = dashboard.render(status.markdown(doc))
-    token, repository, api_url, missing = dashboard.from_env(os.environ)
+        doc = collect(targets=targets, source=source, runs=runs, only=only, jobs=jobs,
+                      no_cache=no_cache, token_env=token_env)
+    body = board.render(fleet.markdown(doc))
+    token, repository, api_url, missing = board.from_env(os.environ)
     if missing:
-        outcome = dashboard.Outcome("skipped", message=f"skipped: {', '.join(missing)} not set")
+        outcome = board.Outcome("skipped", message=f"skipped: {', '.join(missing)} not set")
     else:
         from skillsync.forge import GitHub
 
         assert repository is not None
         # The variable's name, not a secret.
         with GitHub(api_url, token, token_env="GITHUB_TOKEN") as gh:  # noqa: S106
-            outcome = dashboard.publish(gh, repository, body, dry_run=args.dry_run)
+            outcome = board.publish(gh, repository, body, dry_run=dry_run)
     cli.say(f"{PROG}: {outcome.message}" + (f" ({outcome.url})" if outcome.url else ""))
-    cli.emit_json(outcome.as_dict(), args.output)
+    cli.emit_json(outcome.as_dict(), output)
     return 0
 
 
+COMMAND = cli.Command(dashboard, "Publish the fleet status as one issue in the source "
+                      "repository (created once, edited afterwards, never duplicated).", (
+    cli.opt("--status", metavar="FILE",
+            help="fleet-status JSON to publish ('-' = stdin); default: read the fleet now"),
+    _args.TARGETS,
+    cli.opt("--source", metavar="PATH_OR_URL",
+            help="skills source (default: $SKILLSYNC_SOURCE, else .)"),
+    cli.opt("--runs", metavar="DIR",
+            help="run directories (default: $SKILLSYNC_RUNS, else .skillsync/runs)"),
+    ONLY,
+    JOBS,
+    cli.opt("--no-cache", action="store_true", help="re-read every target"),
+    _args.TOKEN_ENV,
+    cli.opt("--dry-run", action="store_true",
+            help="find the issue and say what would change; write nothing"),
+    _args.OUTPUT,
+), EPILOG)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    return cli.main_wrapper(_parser, _body, argv)
+    return cli.main(COMMAND, argv)
 
 
 if __name__ == "__main__":

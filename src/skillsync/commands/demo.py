@@ -9,7 +9,6 @@ no-op re-run, pre-release channel and semver-major halt."""
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import os
@@ -35,15 +34,6 @@ def demo_source() -> Path:
     dest = (SCRATCH / "source").resolve()
     build_example_source(dest)
     return dest
-
-
-def _parser() -> argparse.ArgumentParser:
-    p = cli.parser("demo", __doc__ or "")
-    p.add_argument("--validate-only", action="store_true",
-                   help="only build the example source and validate its newest release "
-                        "and the target files (what `nox -s validate` runs)")
-    p.add_argument("--targets", default="targets", metavar="DIR", help="demo targets directory")
-    return p
 
 
 class Demo:
@@ -120,7 +110,18 @@ class DemoError(Exception):
     pass
 
 
-def _body(args: argparse.Namespace) -> int:
+def demo(ctx: cli.RunContext, /, *, validate_only: bool = False,
+         targets: str = "targets") -> int:
+    """Run the demo (or, `validate_only`, validate the example release); exit 1 when a
+    step did not end as the demo expects."""
+    try:
+        return _walk(Path(targets), validate_only=validate_only)
+    except DemoError as exc:
+        cli.say(f"demo: FAILED: {exc}")
+        return 1
+
+
+def _walk(targets: Path, *, validate_only: bool) -> int:
     from skillsync.commands import (
         build_manifest,
         health,
@@ -132,9 +133,9 @@ def _body(args: argparse.Namespace) -> int:
     )
     from skillsync.examples import build_example_source
 
-    d = Demo(Path(args.targets))
+    d = Demo(targets)
     started = time.monotonic()
-    if args.validate_only:
+    if validate_only:
         d.step("Validate the example release and the target files")
         src = (SCRATCH / "source").resolve()
         tags = build_example_source(src)
@@ -346,15 +347,16 @@ def _push_unrelated(bare: Path, work: Path) -> None:
     git.run(["push", "-q", "origin", "HEAD"], work)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    def body(args: argparse.Namespace) -> int:
-        try:
-            return _body(args)
-        except DemoError as exc:
-            cli.say(f"demo: FAILED: {exc}")
-            return 1
+COMMAND = cli.Command(demo, __doc__ or "", (
+    cli.opt("--validate-only", action="store_true",
+            help="only build the example source and validate its newest release "
+                 "and the target files (what `nox -s validate` runs)"),
+    cli.opt("--targets", metavar="DIR", help="demo targets directory"),
+))
 
-    return cli.main_wrapper(_parser, body, argv)
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return cli.main(COMMAND, argv)
 
 
 if __name__ == "__main__":

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 from skillsync import cli
+from skillsync.commands import _args
+from skillsync.defaults import STATUS_JOBS as DEFAULT_JOBS
 
 PROG = "fleet-status"
 STATUS_HELP = """\
@@ -37,47 +37,6 @@ examples:
   %(prog)s | jq -r '.targets[] | select(.status=="behind") | .id'"""
 
 
-def _parser() -> argparse.ArgumentParser:
-    from skillsync.defaults import STATUS_JOBS as DEFAULT_JOBS
-
-    p = cli.parser(PROG, "Report, for every target, the release it holds, how far behind it "
-                   "is, drift, the open sync pull request and the last run's result.",
-                   STATUS_HELP)
-    cli.add_targets(p)
-    p.add_argument("--source", metavar="PATH_OR_URL", default=None,
-                   help="skills source whose semver tags are the releases "
-                        "(default: $SKILLSYNC_SOURCE, else . when it is a git repository)")
-    p.add_argument("--runs", metavar="DIR", default=None,
-                   help="directory of run directories (default: $SKILLSYNC_RUNS, "
-                        "else .skillsync/runs)")
-    p.add_argument("--only", nargs="+", metavar="ID", help="only these target ids")
-    p.add_argument("--format", choices=("json", "table", "md"), default=None,
-                   help="output format (default: table on a terminal, else json)")
-    p.add_argument("--jobs", type=cli.positive_int, default=DEFAULT_JOBS, metavar="N",
-                   help=f"targets read at once (default: {DEFAULT_JOBS})")
-    p.add_argument("--no-cache", action="store_true",
-                   help="re-read every target even if its branch head did not move")
-    add_token_env(p)
-    cli.add_output(p)
-    return p
-
-
-def _var_name(text: str) -> str:
-    import re
-
-    if not re.fullmatch(r"[A-Z_][A-Z0-9_]*", text):
-        # Never echo the value: a token pasted here by mistake must not reach a log.
-        raise argparse.ArgumentTypeError("must be the NAME of an environment variable "
-                                         "(uppercase letters, digits, '_'), never a token")
-    return text
-
-
-def add_token_env(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--token-env", metavar="NAME", default=None, type=_var_name,
-                   help="environment variable with a read-only token for token targets whose "
-                        "own auth.env variable is unset (e.g. in the dashboard job)")
-
-
 def default_source(arg: str | None) -> str | None:
     """--source, else $SKILLSYNC_SOURCE, else . when it is a git repository."""
     chosen = arg or os.environ.get("SKILLSYNC_SOURCE")
@@ -89,26 +48,34 @@ def default_source(arg: str | None) -> str | None:
     return "." if inside.returncode == 0 else None
 
 
-def collect(args: argparse.Namespace) -> dict[str, object]:
-    """The status document for the parsed arguments (shared with `dashboard`)."""
+def collect(*, targets: str | None = None, source: str | None = None, runs: str | None = None,
+            only: Sequence[str] | None = None, jobs: int = DEFAULT_JOBS, no_cache: bool = False,
+            token_env: str | None = None) -> dict[str, object]:
+    """The status document (shared with `dashboard`)."""
     from skillsync import status
-    from skillsync.targets import load_targets, select
+    from skillsync.commands._common import load_targets
+    from skillsync.targets import select
 
-    targets = select(load_targets(Path(args.targets)), args.only)
-    opts = status.Options(source=default_source(args.source),
-                          runs=status.runs_dir(args.runs), jobs=args.jobs,
-                          use_cache=not args.no_cache, fallback_token_env=args.token_env)
-    return status.fleet_status(targets, opts)
+    fleet = select(load_targets(targets), list(only) if only is not None else None)
+    opts = status.Options(source=default_source(source), runs=status.runs_dir(runs), jobs=jobs,
+                          use_cache=not no_cache, fallback_token_env=token_env)
+    return status.fleet_status(fleet, opts)
 
 
-def _body(args: argparse.Namespace) -> int:
+def fleet_status(ctx: cli.RunContext, /, *, targets: str | None = None,
+                 source: str | None = None, runs: str | None = None,
+                 only: Sequence[str] | None = None, fmt: str | None = None,
+                 jobs: int = DEFAULT_JOBS, no_cache: bool = False, token_env: str | None = None,
+                 output: str = "-") -> int:
+    """Report what every target holds; exit 1 when a target is unreachable."""
     from skillsync import status
 
-    doc = collect(args)
-    to_stdout = args.output in ("-", "")
-    fmt = args.format or ("table" if to_stdout and sys.stdout.isatty() else "json")
+    doc = collect(targets=targets, source=source, runs=runs, only=only, jobs=jobs,
+                  no_cache=no_cache, token_env=token_env)
+    to_stdout = output in ("-", "")
+    fmt = fmt or ("table" if to_stdout and sys.stdout.isatty() else "json")
     if fmt == "json":
-        cli.emit_json(doc, args.output)
+        cli.emit_json(doc, output)
     else:
         if fmt == "md":
             text = status.markdown(doc)
@@ -122,14 +89,40 @@ def _body(args: argparse.Namespace) -> int:
             sys.stdout.write(text)
             sys.stdout.flush()
         else:
-            cli.emit_text(text, args.output)
+            cli.emit_text(text, output)
     if fmt != "table" or not to_stdout:
         cli.say(f"{PROG}: {status.summary_line(doc)}")
     return status.exit_code(doc)
 
 
+# Shared with `dashboard`, which reads the fleet the same way.
+ONLY = cli.opt("--only", nargs="+", metavar="ID", help="only these target ids")
+JOBS = cli.opt("--jobs", type=_args.positive_int, metavar="N",
+               help=f"targets read at once (default: {DEFAULT_JOBS})")
+
+COMMAND = cli.Command(fleet_status, "Report, for every target, the release it holds, how far "
+                      "behind it is, drift, the open sync pull request and the last run's "
+                      "result.", (
+    _args.TARGETS,
+    cli.opt("--source", metavar="PATH_OR_URL",
+            help="skills source whose semver tags are the releases "
+                 "(default: $SKILLSYNC_SOURCE, else . when it is a git repository)"),
+    cli.opt("--runs", metavar="DIR",
+            help="directory of run directories (default: $SKILLSYNC_RUNS, "
+                 "else .skillsync/runs)"),
+    ONLY,
+    cli.opt("--format", dest="fmt", choices=("json", "table", "md"),
+            help="output format (default: table on a terminal, else json)"),
+    JOBS,
+    cli.opt("--no-cache", action="store_true",
+            help="re-read every target even if its branch head did not move"),
+    _args.TOKEN_ENV,
+    _args.OUTPUT,
+), STATUS_HELP)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    return cli.main_wrapper(_parser, _body, argv)
+    return cli.main(COMMAND, argv)
 
 
 if __name__ == "__main__":

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Sequence
-from pathlib import Path
 
 from skillsync import cli
+from skillsync.commands import _args
+from skillsync.defaults import HEALTH_JOBS as DEFAULT_JOBS
+from skillsync.defaults import HEALTH_TIMEOUT as DEFAULT_TIMEOUT
 
 EPILOG = """\
 checks per enabled target:
@@ -24,56 +25,45 @@ examples:
   %(prog)s --only acme-agents docs-portal -o health.json"""
 
 
-def _parser() -> argparse.ArgumentParser:
-    from skillsync.defaults import HEALTH_JOBS as DEFAULT_JOBS
-    from skillsync.defaults import HEALTH_TIMEOUT as DEFAULT_TIMEOUT
+def health(ctx: cli.RunContext, /, *, targets: str | None = None,
+           only: Sequence[str] | None = None, jobs: int = DEFAULT_JOBS,
+           timeout: float = DEFAULT_TIMEOUT, output: str = "-") -> int:
+    """Check every enabled target (of `only`); exit 1 when one is unhealthy."""
+    from skillsync import health as checks
+    from skillsync.commands._common import load_targets
+    from skillsync.targets import select
 
-    p = cli.parser(
-        "health",
-        "Check the health of enabled targets: remote reachable, branch present, auth variable"
-        " set, submodule path present, webhook endpoint answering. Read-only.",
-        EPILOG,
-    )
-    cli.add_targets(p)
-    p.add_argument("--only", nargs="+", metavar="ID", help="check only these target ids")
-    p.add_argument("--jobs", type=cli.positive_int, default=DEFAULT_JOBS, metavar="N",
-                   help=f"targets checked at once (default: {DEFAULT_JOBS})")
-    p.add_argument("--timeout", type=_positive_float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
-                   help=f"limit for each network call (default: {DEFAULT_TIMEOUT:g})")
-    cli.add_output(p)
-    return p
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError("must be more than 0")
-    return value
-
-
-def _body(args: argparse.Namespace) -> int:
-    from skillsync import health, targets
-
-    chosen = targets.select(targets.load_targets(Path(args.targets)), args.only)
+    chosen = select(load_targets(targets), list(only) if only is not None else None)
     for t in chosen:
         if not t.enabled:
             cli.say(f"skip {t.id}: disabled")
     enabled = [t for t in chosen if t.enabled]
     if not enabled:
         cli.say("no enabled targets to check")
-    results = health.check_all(enabled, jobs=args.jobs, timeout=args.timeout)
+    results = checks.check_all(enabled, jobs=jobs, timeout=timeout)
     width = max((len(r.target.id) for r in results), default=0)
     for r in results:
         cli.say(r.line(width))
-    cli.emit_json([r.as_dict() for r in results], args.output)
+    cli.emit_json([r.as_dict() for r in results], output)
     return 0 if all(r.healthy for r in results) else 1
 
 
+COMMAND = cli.Command(
+    health,
+    "Check the health of enabled targets: remote reachable, branch present, auth variable"
+    " set, submodule path present, webhook endpoint answering. Read-only.", (
+        _args.TARGETS,
+        cli.opt("--only", nargs="+", metavar="ID", help="check only these target ids"),
+        cli.opt("--jobs", type=_args.positive_int, metavar="N",
+                help=f"targets checked at once (default: {DEFAULT_JOBS})"),
+        cli.opt("--timeout", type=_args.positive_float, metavar="SECONDS",
+                help=f"limit for each network call (default: {DEFAULT_TIMEOUT:g})"),
+        _args.OUTPUT,
+    ), EPILOG)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    return cli.main_wrapper(_parser, _body, argv)
+    return cli.main(COMMAND, argv)
 
 
 if __name__ == "__main__":

@@ -3,10 +3,10 @@ workflows, noxfile); idempotent, never overwrites a file you changed."""
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Sequence
 
 from skillsync import cli
+from skillsync.commands import _args
 
 PROG = "init"
 EPILOG = """\
@@ -34,43 +34,44 @@ examples:
   skillsync-init --pin 'skillsync @ git+https://github.com/acme/skillsync@v0.1.0'"""
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = cli.parser(PROG, "Adopt skillsync in a skills repository: starter config, example "
-                   "targets, schema, workflows and nox sessions.", EPILOG)
-    p.add_argument("--repo", metavar="DIR", default=None,
-                   help="the skills repository (default: the git work tree around the current "
-                        "directory)")
-    p.add_argument("--pin", metavar="REQUIREMENT", default=None,
-                   help="what the workflows and noxfile install (default: skillsync==<this "
-                        "version>, or the custom pin of the last init)")
-    p.add_argument("--dry-run", action="store_true", help="report what would change; write nothing")
-    cli.add_output(p)
-    return p
-
-
-def _body(args: argparse.Namespace) -> int:
+def init(ctx: cli.RunContext, /, *, repo: str | None = None, pin: str | None = None,
+         dry_run: bool = False, output: str = "-") -> int:
+    """Adopt skillsync in the skills repository `repo` (default: the one around us)."""
     from skillsync import adopt
 
-    root = adopt.repo_root(args.repo)
-    result = adopt.adopt(root, pin=args.pin, dry_run=args.dry_run)
-    verb = {"created": "create", "updated": "update"} if args.dry_run else {}
+    root = adopt.repo_root(repo)
+    result = adopt.adopt(root, pin=pin, dry_run=dry_run)
+    verb = {"created": "create", "updated": "update"} if dry_run else {}
     for f in result.files:
         action = f"would {verb[f.action]}" if f.action in verb else f.action
         cli.say(f"  {action:13} {f.path}" + (f": {f.reason}" if f.reason else ""))
     skipped = result.skipped
     changed = sum(f.action in ("created", "updated") for f in result.files)
     cli.say(f"{PROG}: skillsync {result.version} in {root}: {changed} file(s) "
-            f"{'to write' if args.dry_run else 'written'}, {len(skipped)} skipped"
-            + (" (dry run: nothing written)" if args.dry_run else ""))
-    if changed and not args.dry_run:
+            f"{'to write' if dry_run else 'written'}, {len(skipped)} skipped"
+            + (" (dry run: nothing written)" if dry_run else ""))
+    if changed and not dry_run:
         for line in adopt.next_steps(result):
             cli.say(line)
-    cli.emit_json(result.as_dict(), args.output)
+    cli.emit_json(result.as_dict(), output)
     return 0
 
 
+COMMAND = cli.Command(init, "Adopt skillsync in a skills repository: starter config, example "
+                      "targets, schema, workflows and nox sessions.", (
+    cli.opt("--repo", metavar="DIR",
+            help="the skills repository (default: the git work tree around the current "
+                 "directory)"),
+    cli.opt("--pin", metavar="REQUIREMENT",
+            help="what the workflows and noxfile install (default: skillsync==<this "
+                 "version>, or the custom pin of the last init)"),
+    cli.opt("--dry-run", action="store_true", help="report what would change; write nothing"),
+    _args.OUTPUT,
+), EPILOG)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    return cli.main_wrapper(_parser, _body, argv)
+    return cli.main(COMMAND, argv)
 
 
 if __name__ == "__main__":

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from skillsync import cli
+from skillsync.commands import _args
+from skillsync.defaults import INVENTORY_FILE as DEFAULT_OUTPUT
 from skillsync.errors import UsageError
 
 EPILOG = """\
@@ -17,56 +18,52 @@ examples:
   %(prog)s -o -       (print the inventory to stdout)"""
 
 
-def _parser() -> argparse.ArgumentParser:
-    from skillsync.defaults import INVENTORY_FILE as DEFAULT_OUTPUT
+def inventory(ctx: cli.RunContext, /, *, targets: str | None = None, check: bool = False,
+              output: str = DEFAULT_OUTPUT) -> int:
+    """Write the inventory to `output` ('-': stdout; `check`: exit 1 when it is stale)."""
+    from skillsync import inventory as inv
+    from skillsync.commands._common import load_targets
 
-    p = cli.parser(
-        "inventory",
-        "Render the downstream inventory (Markdown) from the target files. Deterministic:"
-        " the same targets give the same bytes.",
-        EPILOG,
-    )
-    cli.add_targets(p)
-    p.add_argument("--check", action="store_true",
-                   help="do not write; exit 1 when FILE differs from what would be generated")
-    p.add_argument("-o", "--output", metavar="FILE", default=DEFAULT_OUTPUT,
-                   help=f"the inventory file (default: {DEFAULT_OUTPUT}; '-' = stdout)")
-    return p
-
-
-def _body(args: argparse.Namespace) -> int:
-    from skillsync import inventory
-    from skillsync.targets import load_targets
-
-    targets = load_targets(Path(args.targets))
-    text = inventory.render(targets)
-    out = args.output
-    if out == "-":
-        if args.check:
+    fleet = load_targets(targets)
+    text = inv.render(fleet)
+    if output == "-":
+        if check:
             raise UsageError("--check needs a file, not '-'")
         sys.stdout.write(text)
         return 0
-    path = Path(out)
+    path = Path(output)
     try:
         existing: str | None = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         existing = None
     except OSError as exc:
-        raise UsageError(f"cannot read: {exc.strerror or exc}", where=out) from None
-    if args.check:
-        inventory.check(text, existing, out)
-        cli.say(f"{out} is up to date ({len(targets)} targets)")
+        raise UsageError(f"cannot read: {exc.strerror or exc}", where=output) from None
+    if check:
+        inv.check(text, existing, output)
+        cli.say(f"{output} is up to date ({len(fleet)} targets)")
         return 0
     if existing == text:
-        cli.say(f"{out} is up to date ({len(targets)} targets)")
+        cli.say(f"{output} is up to date ({len(fleet)} targets)")
         return 0
-    cli.emit_text(text, out)
-    cli.say(f"wrote {out} ({len(targets)} targets)")
+    cli.emit_text(text, output)
+    cli.say(f"wrote {output} ({len(fleet)} targets)")
     return 0
 
 
+COMMAND = cli.Command(
+    inventory,
+    "Render the downstream inventory (Markdown) from the target files. Deterministic:"
+    " the same targets give the same bytes.", (
+        _args.TARGETS,
+        cli.opt("--check", action="store_true",
+                help="do not write; exit 1 when FILE differs from what would be generated"),
+        cli.opt("-o", "--output", metavar="FILE",
+                help=f"the inventory file (default: {DEFAULT_OUTPUT}; '-' = stdout)"),
+    ), EPILOG)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    return cli.main_wrapper(_parser, _body, argv)
+    return cli.main(COMMAND, argv)
 
 
 if __name__ == "__main__":

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Sequence
-from pathlib import Path
 
 from skillsync import cli
+from skillsync.commands import _args
 
 EPILOG = """\
 input: the output of route-targets (a list, with or without --all, or the
@@ -34,45 +33,51 @@ examples:
   %(prog)s --ids canary-docs acme-agents --slots 1"""
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = cli.parser("matrix-chunks", __doc__ or "", EPILOG)
-    src = p.add_mutually_exclusive_group(required=True)
-    src.add_argument("--routes", metavar="FILE", help="route-targets JSON, or - for stdin")
-    src.add_argument("--ids", nargs="+", metavar="ID", help="these target ids instead of routes")
-    cli.add_targets(p)
-    p.add_argument("--chunk-size", type=int, default=256, metavar="N",
-                   help="entries per matrix (default and maximum: 256, GitHub's limit)")
-    p.add_argument("--slots", type=int, default=2, metavar="N",
-                   help="matrix jobs the workflow has for the later waves (default: 2)")
-    p.add_argument("--github-output", metavar="FILE",
-                   help="also append job outputs to FILE (pass \"$GITHUB_OUTPUT\")")
-    cli.add_output(p)
-    return p
-
-
-def _body(args: argparse.Namespace) -> int:
+def matrix_chunks(ctx: cli.RunContext, /, *, routes: str | None = None,
+                  ids: Sequence[str] | None = None, targets: str | None = None,
+                  chunk_size: int = 256, slots: int = 2, github_output: str | None = None,
+                  output: str = "-") -> int:
+    """Split the routes file `routes` (or entries for the target ids `ids`) into matrices."""
     from skillsync import matrix
-    from skillsync.targets import load_targets, select
+    from skillsync.commands._common import load_targets
+    from skillsync.targets import select
 
-    targets = load_targets(Path(args.targets))
-    if args.ids:
-        chosen = select(targets, args.ids)
-        routes = [{"id": t.id, "mechanism": t.mechanism, "risk": t.risk, "wave": 0,
-                   "decision": "sync"} for t in chosen]
+    fleet = load_targets(targets)
+    if ids is not None:
+        chosen = select(fleet, list(ids))
+        entries = [{"id": t.id, "mechanism": t.mechanism, "risk": t.risk, "wave": 0,
+                    "decision": "sync"} for t in chosen]
     else:
-        where = "stdin" if args.routes == "-" else args.routes
-        routes = matrix.routes_from_json(cli.read_json(args.routes, "routes"), where)
-    plan = matrix.plan_matrix(routes, targets, chunk_size=args.chunk_size, slots=args.slots)
-    if args.github_output:
-        matrix.write_github_outputs(args.github_output, matrix.github_outputs(plan, args.slots))
-    cli.emit_json(plan.as_dict(), args.output)
+        assert routes is not None  # the group is required: cli checks it
+        where = "stdin" if routes == "-" else routes
+        entries = matrix.routes_from_json(cli.read_json(routes, "routes"), where)
+    plan = matrix.plan_matrix(entries, fleet, chunk_size=chunk_size, slots=slots)
+    if github_output:
+        matrix.write_github_outputs(github_output, matrix.github_outputs(plan, slots))
+    cli.emit_json(plan.as_dict(), output)
     sizes = ", ".join(str(len(c)) for c in plan.rest) or "none"
     cli.say(f"{plan.total} target(s): canary {len(plan.canary)}, later-wave matrices: {sizes}")
     return 0
 
 
+COMMAND = cli.Command(matrix_chunks, __doc__ or "", (
+    cli.Group((
+        cli.opt("--routes", metavar="FILE", help="route-targets JSON, or - for stdin"),
+        cli.opt("--ids", nargs="+", metavar="ID", help="these target ids instead of routes"),
+    ), required=True),
+    _args.TARGETS,
+    cli.opt("--chunk-size", type=int, metavar="N",
+            help="entries per matrix (default and maximum: 256, GitHub's limit)"),
+    cli.opt("--slots", type=int, metavar="N",
+            help="matrix jobs the workflow has for the later waves (default: 2)"),
+    cli.opt("--github-output", metavar="FILE",
+            help="also append job outputs to FILE (pass \"$GITHUB_OUTPUT\")"),
+    _args.OUTPUT,
+), EPILOG)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    return cli.main_wrapper(_parser, _body, argv)
+    return cli.main(COMMAND, argv)
 
 
 if __name__ == "__main__":

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Sequence
-from pathlib import Path
 
 from skillsync import cli
+from skillsync.commands import _args
 
 EPILOG = """\
 Each PART is a run directory, or a folder of run directories (the layout
@@ -29,39 +28,40 @@ examples:
   %(prog)s --into .skillsync/runs/ci-123 parts/* --annotations"""
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = cli.parser("merge-runs", __doc__ or "", EPILOG)
-    p.add_argument("parts", nargs="*", metavar="PART", help="run directories to merge in")
-    p.add_argument("--into", required=True, metavar="RUN_DIR", help="the merged run directory")
-    cli.add_targets(p)
-    p.add_argument("--annotations", action="store_true",
-                   help="print GitHub ::error:: / ::warning:: lines instead of JSON")
-    cli.add_output(p)
-    return p
-
-
-def _body(args: argparse.Namespace) -> int:
+def merge_runs(ctx: cli.RunContext, /, *, into: str, parts: Sequence[str] = (),
+               targets: str | None = None, annotations: bool = False, output: str = "-") -> int:
+    """Merge the run directories `parts` into `into`, then complete its results."""
     from skillsync import matrix, report
+    from skillsync.commands._common import load_targets
     from skillsync.runlog import RunDir
-    from skillsync.targets import load_targets
 
-    targets = load_targets(Path(args.targets))
-    merged = matrix.merge_run_dirs(args.into, args.parts)
-    args._run_dir = args.into
-    merged.completed = matrix.complete_results(RunDir(args.into), targets)
-    cli.say(f"merged {merged.parts} part(s) into {args.into}: {merged.files} file(s), "
+    fleet = load_targets(targets)
+    merged = matrix.merge_run_dirs(into, list(parts))
+    ctx.attach(into)
+    merged.completed = matrix.complete_results(RunDir(into), fleet)
+    cli.say(f"merged {merged.parts} part(s) into {into}: {merged.files} file(s), "
             f"{merged.events} log event(s); no result, recorded now: "
             f"{', '.join(merged.completed) or 'none'}")
-    if args.annotations:
-        lines = matrix.workflow_annotations(report.summarize(RunDir(args.into)))
-        cli.emit_text("".join(line + "\n" for line in lines), args.output)
+    if annotations:
+        lines = matrix.workflow_annotations(report.summarize(RunDir(into)))
+        cli.emit_text("".join(line + "\n" for line in lines), output)
     else:
-        cli.emit_json(merged.as_dict(), args.output)
+        cli.emit_json(merged.as_dict(), output)
     return 0
 
 
+COMMAND = cli.Command(merge_runs, __doc__ or "", (
+    cli.opt("parts", nargs="*", metavar="PART", help="run directories to merge in"),
+    cli.opt("--into", required=True, metavar="RUN_DIR", help="the merged run directory"),
+    _args.TARGETS,
+    cli.opt("--annotations", action="store_true",
+            help="print GitHub ::error:: / ::warning:: lines instead of JSON"),
+    _args.OUTPUT,
+), EPILOG)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    return cli.main_wrapper(_parser, _body, argv)
+    return cli.main(COMMAND, argv)
 
 
 if __name__ == "__main__":

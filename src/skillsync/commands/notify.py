@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Sequence
 
 from skillsync import cli
+from skillsync.commands import _args
 
 PROG = "notify"
 
@@ -32,45 +32,37 @@ examples:
   notify "$RUN_DIR" --channels slack,email --dry-run"""
 
 
-def _channels(text: str) -> list[str]:
+def notify(ctx: cli.RunContext, /, *, run_dir: str, on_success: bool = False,
+           channels: Sequence[str] | None = None, dry_run: bool = False,
+           output: str = "-") -> int:
+    """Notify about run directory `run_dir` on `channels` (default: all); exit 1 when a
+    channel failed to deliver."""
     from skillsync.notify import CHANNELS
+    from skillsync.notify import notify as send
 
-    chosen = [c.strip() for c in text.split(",") if c.strip()]
-    bad = [c for c in chosen if c not in CHANNELS]
-    if bad or not chosen:
-        raise argparse.ArgumentTypeError(
-            f"unknown channel {', '.join(bad) or '(none)'}; choose from {','.join(CHANNELS)}")
-    return chosen
-
-
-def _parser() -> argparse.ArgumentParser:
-    p = cli.parser(PROG, "Notify the owners of failed targets of a run.", EPILOG)
-    p.add_argument("run_dir", metavar="RUN_DIR", help="the run directory (holds summary.json)")
-    p.add_argument("--on-success", action="store_true",
-                   help="also send a summary to Slack/email when nothing failed")
-    p.add_argument("--channels", type=_channels, default=["github", "slack", "email"],
-                   metavar="LIST", help="comma-separated subset of github,slack,email "
-                                        "(default: all)")
-    p.add_argument("--dry-run", action="store_true",
-                   help="show what would be sent; contact no service")
-    cli.add_output(p)
-    return p
-
-
-def _body(args: argparse.Namespace) -> int:
-    from skillsync.notify import notify
-
-    args._run_dir = args.run_dir
-    report = notify(args.run_dir, channels=args.channels, on_success=args.on_success,
-                    dry_run=args.dry_run)
-    cli.emit_json(report.as_dict(), args.output)
+    ctx.attach(run_dir)
+    chosen = list(CHANNELS if channels is None else channels)
+    report = send(run_dir, channels=chosen, on_success=on_success, dry_run=dry_run)
+    cli.emit_json(report.as_dict(), output)
     for r in report.results:
         cli.say(f"{PROG}: {r.channel} {r.status}: {r.message}")
     return 0 if report.ok else 1
 
 
+COMMAND = cli.Command(notify, "Notify the owners of failed targets of a run.", (
+    cli.opt("run_dir", metavar="RUN_DIR", help="the run directory (holds summary.json)"),
+    cli.opt("--on-success", action="store_true",
+            help="also send a summary to Slack/email when nothing failed"),
+    cli.opt("--channels", type=_args.channel_list, metavar="LIST",
+            help="comma-separated subset of github,slack,email (default: all)"),
+    cli.opt("--dry-run", action="store_true",
+            help="show what would be sent; contact no service"),
+    _args.OUTPUT,
+), EPILOG)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    return cli.main_wrapper(_parser, _body, argv)
+    return cli.main(COMMAND, argv)
 
 
 if __name__ == "__main__":

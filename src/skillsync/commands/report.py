@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 from collections.abc import Sequence
 from typing import Any
 
 from skillsync import cli
+from skillsync.commands import _args
 
 EPILOG = """\
 Writes RUN_DIR/summary.json and RUN_DIR/summary.md, and prints the chosen format.
@@ -23,26 +23,13 @@ examples:
   jq -r 'select(.status=="failed") | "\\(.target): \\(.message)"' RUN_DIR/log.jsonl"""
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = cli.parser("report", __doc__ or "", EPILOG)
-    p.add_argument("run", metavar="RUN",
-                   help="run directory, or run id (looked up in $SKILLSYNC_RUNS, else "
-                        ".skillsync/runs; the demo's: .skillsync/demo/runs)")
-    p.add_argument("--format", choices=("json", "md"), default="json")
-    p.add_argument("--targets", metavar="DIR", default=None,
-                   help="target files, read only when a routed target has no result "
-                        "(default: $SKILLSYNC_TARGETS, else ./targets if it exists)")
-    cli.add_output(p)
-    return p
-
-
-def _targets(args: argparse.Namespace) -> list[Any] | None:
+def _targets(targets: str | None) -> list[Any] | None:
     """The target files to check unfinished targets with; None when there are none."""
     from pathlib import Path
 
     from skillsync.targets import load_targets
 
-    chosen = args.targets or os.environ.get("SKILLSYNC_TARGETS")
+    chosen = targets or os.environ.get("SKILLSYNC_TARGETS")
     if not chosen:
         if not Path("targets").is_dir():
             return None
@@ -50,20 +37,34 @@ def _targets(args: argparse.Namespace) -> list[Any] | None:
     return load_targets(Path(chosen))
 
 
-def _body(args: argparse.Namespace) -> int:
-    from skillsync import report
+def report(ctx: cli.RunContext, /, *, run: str, fmt: str = "json", targets: str | None = None,
+           output: str = "-") -> int:
+    """Summarize run `run` (writes its summary files): exit 1 failed, 3 halted."""
+    from skillsync import report as reports
     from skillsync.errors import EXIT_FAILED, EXIT_HALTED, EXIT_OK
     from skillsync.runlog import find_run
 
-    run = find_run(args.run)
-    targets = _targets(args) if report.lacking(run) else None
-    summary = report.write_summary(run, targets)
-    if args.format == "md":
-        cli.emit_text(report.markdown(summary), args.output)
+    rd = find_run(run)
+    fleet = _targets(targets) if reports.lacking(rd) else None
+    summary = reports.write_summary(rd, fleet)
+    if fmt == "md":
+        cli.emit_text(reports.markdown(summary), output)
     else:
-        cli.emit_json(summary, args.output)
+        cli.emit_json(summary, output)
     return {"failed": EXIT_FAILED, "halted": EXIT_HALTED}.get(summary["status"], EXIT_OK)
 
 
+COMMAND = cli.Command(report, __doc__ or "", (
+    cli.opt("run", metavar="RUN",
+            help="run directory, or run id (looked up in $SKILLSYNC_RUNS, else "
+                 ".skillsync/runs; the demo's: .skillsync/demo/runs)"),
+    cli.opt("--format", dest="fmt", choices=("json", "md")),
+    cli.opt("--targets", metavar="DIR",
+            help="target files, read only when a routed target has no result "
+                 "(default: $SKILLSYNC_TARGETS, else ./targets if it exists)"),
+    _args.OUTPUT,
+), EPILOG)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    return cli.main_wrapper(_parser, _body, argv)
+    return cli.main(COMMAND, argv)

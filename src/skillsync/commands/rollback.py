@@ -12,10 +12,10 @@ docs/sync-rollback.md (in the skillsync repository; in CI, the rollback workflow
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Sequence
 
 from skillsync import cli
+from skillsync.commands import _args
 
 EPILOG = """\
 statuses: rolled-back | pending (revert pull request opened, merge it) | no-op
@@ -30,46 +30,48 @@ examples:
   %(prog)s --run RUN --target acme-agents --force   (target moved on: owned files only)"""
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = cli.parser("rollback", __doc__ or "", EPILOG)
-    p.add_argument("--run", required=True, metavar="RUN",
-                   help="run directory, or run id (looked up in $SKILLSYNC_RUNS, else "
-                        ".skillsync/runs)")
-    which = p.add_mutually_exclusive_group(required=True)
-    which.add_argument("--target", action="append", metavar="ID",
-                       help="target to roll back (repeat for several)")
-    which.add_argument("--all-synced", action="store_true",
-                       help="every target the run wrote to (the others are left alone)")
-    p.add_argument("--dry-run", action="store_true",
-                   help="say what would be done; write nothing anywhere")
-    p.add_argument("--force", action="store_true",
-                   help="roll back even if the target moved on since the sync: restore only "
-                        "the files skillsync owns, leave every other change alone")
-    cli.add_targets(p)
-    cli.add_output(p)
-    return p
-
-
-def _body(args: argparse.Namespace) -> int:
-    from skillsync import rollback
+def rollback(ctx: cli.RunContext, /, *, run: str, target: Sequence[str] | None = None,
+             all_synced: bool = False, dry_run: bool = False, force: bool = False,
+             targets: str | None = None, output: str = "-") -> int:
+    """Roll back the targets `target` (or, `all_synced`, every target run `run` wrote to)."""
+    from skillsync import rollback as rb
     from skillsync.commands._common import load_targets
     from skillsync.runlog import find_run
 
-    run = find_run(args.run)
-    args._run_dir = str(run.path)
-    targets = load_targets(args)
-    ids = rollback.synced_ids(run) if args.all_synced else list(dict.fromkeys(args.target))
+    rd = find_run(run)
+    ctx.attach(rd.path)
+    fleet = load_targets(targets)
+    ids = rb.synced_ids(rd) if all_synced else list(dict.fromkeys(target or ()))
     if not ids:
-        cli.say(f"run {run.run_id}: no target was written by this run; nothing to roll back")
-    outcomes = rollback.rollback_run(run, targets, ids, dry_run=args.dry_run, force=args.force)
+        cli.say(f"run {rd.run_id}: no target was written by this run; nothing to roll back")
+    outcomes = rb.rollback_run(rd, fleet, ids, dry_run=dry_run, force=force)
     for o in outcomes:
         cli.say(f"{o.status:12} {o.target}: {o.message}")
         if o.verification:
             cli.say(f"{'':12} {o.verification}")
-    cli.emit_json(rollback.summary(run, outcomes, dry_run=args.dry_run, force=args.force),
-                  args.output)
-    return rollback.exit_code(outcomes)
+    cli.emit_json(rb.summary(rd, outcomes, dry_run=dry_run, force=force), output)
+    return rb.exit_code(outcomes)
+
+
+COMMAND = cli.Command(rollback, __doc__ or "", (
+    cli.opt("--run", required=True, metavar="RUN",
+            help="run directory, or run id (looked up in $SKILLSYNC_RUNS, else "
+                 ".skillsync/runs)"),
+    cli.Group((
+        cli.opt("--target", action="append", metavar="ID",
+                help="target to roll back (repeat for several)"),
+        cli.opt("--all-synced", action="store_true",
+                help="every target the run wrote to (the others are left alone)"),
+    ), required=True),
+    cli.opt("--dry-run", action="store_true",
+            help="say what would be done; write nothing anywhere"),
+    cli.opt("--force", action="store_true",
+            help="roll back even if the target moved on since the sync: restore only "
+                 "the files skillsync owns, leave every other change alone"),
+    _args.TARGETS,
+    _args.OUTPUT,
+), EPILOG)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    return cli.main_wrapper(_parser, _body, argv)
+    return cli.main(COMMAND, argv)

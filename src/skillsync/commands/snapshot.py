@@ -9,10 +9,10 @@ pipelines that want the record as a separate step."""
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Sequence
 
 from skillsync import cli
+from skillsync.commands import _args
 
 EPILOG = """\
 output: the snapshots as a JSON list (also RUN_DIR/snapshots/<id>.json).
@@ -23,40 +23,40 @@ examples:
   %(prog)s --target acme-agents --manifest manifest.json"""
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = cli.parser("snapshot", __doc__ or "", EPILOG)
-    p.add_argument("--target", action="append", metavar="ID",
-                   help="target id (repeat for several; default: every routed target)")
-    p.add_argument("--manifest", required=True, metavar="FILE",
-                   help="manifest JSON, or - for stdin")
-    cli.add_targets(p)
-    cli.add_run_dir(p)
-    cli.add_output(p)
-    return p
-
-
-def _body(args: argparse.Namespace) -> int:
+def snapshot(ctx: cli.RunContext, /, *, manifest: str, target: Sequence[str] | None = None,
+             targets: str | None = None, run_dir: str | None = None, output: str = "-") -> int:
+    """Snapshot the targets `target` (default: every routed target) into the run dir."""
     from skillsync.commands._common import load_manifest, load_targets
     from skillsync.runlog import run_dir_for
     from skillsync.snapshot import snapshot_targets
     from skillsync.targets import select
 
-    manifest = load_manifest(args.manifest)
-    targets = load_targets(args)
-    if args.target:
-        targets = select(targets, args.target)
-    run = run_dir_for(args.run_dir)
-    args._run_dir = str(run.path)
+    doc = load_manifest(manifest)
+    chosen = load_targets(targets)
+    if target:
+        chosen = select(chosen, list(target))
+    run = run_dir_for(run_dir)
+    ctx.attach(run.path)
     if not run.manifest_path.exists():
-        run.write("manifest.json", manifest)
-    snaps = snapshot_targets(manifest, targets, run)
+        run.write("manifest.json", doc)
+    snaps = snapshot_targets(doc, chosen, run)
     for s in snaps:
         state = (f"head {str(s.get('head') or 'none')[:12]}, {len(s.get('files') or {})} file(s)"
                  if s.get("complete") else f"FAILED: {s.get('error')}")
         cli.say(f"snapshot {s['target']}: {state}  ({run.snapshot_path(s['target'])})")
-    cli.emit_json(snaps, args.output)
+    cli.emit_json(snaps, output)
     return 0 if all(s.get("complete") for s in snaps) else 1
 
 
+COMMAND = cli.Command(snapshot, __doc__ or "", (
+    cli.opt("--target", action="append", metavar="ID",
+            help="target id (repeat for several; default: every routed target)"),
+    _args.MANIFEST,
+    _args.TARGETS,
+    _args.RUN_DIR,
+    _args.OUTPUT,
+), EPILOG)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    return cli.main_wrapper(_parser, _body, argv)
+    return cli.main(COMMAND, argv)

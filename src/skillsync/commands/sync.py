@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Sequence
 from typing import Any
 
 from skillsync import cli
-from skillsync.commands._common import add_sync_options, load_manifest, load_targets, options
+from skillsync.commands import _args
+from skillsync.commands._args import NO_FLAGS, SyncFlags
+from skillsync.commands._common import load_manifest, load_targets
 from skillsync.secrets import redact
 
 EPILOG = """\
@@ -22,27 +23,6 @@ examples:
   %(prog)s --manifest manifest.json --only canary-docs
   %(prog)s --rerun-failed RUN     (only the targets that failed, were not attempted or
                                   are unknown: the run was killed before their result)"""
-
-
-def _parser() -> argparse.ArgumentParser:
-    p = cli.parser("sync", __doc__ or "", EPILOG)
-    src = p.add_mutually_exclusive_group()
-    src.add_argument("--manifest", metavar="FILE", help="manifest JSON, or - for stdin")
-    src.add_argument("--ref", help="release tag to build the manifest from (with --source)")
-    src.add_argument("--rerun-failed", metavar="RUN",
-                     help="re-sync only the failed / not-attempted / unknown targets of RUN (a "
-                          "run directory, or an id in $SKILLSYNC_RUNS, else .skillsync/runs), "
-                          "same commit")
-    p.add_argument("--only", nargs="+", metavar="ID", help="only these target ids (globs allowed)")
-    p.add_argument("--jobs", type=int, default=None, metavar="N",
-                   help="targets synced at once within a wave (default 4)")
-    cli.add_targets(p)
-    cli.add_run_dir(p)
-    add_sync_options(p)
-    cli.add_output(p)
-    p.add_argument("--format", choices=("auto", "json", "table"), default="auto",
-                   help="stdout: auto (a table on a terminal, else JSON), json or table")
-    return p
 
 
 def table(summary: dict[str, Any]) -> str:
@@ -61,15 +41,20 @@ def table(summary: dict[str, Any]) -> str:
     return redact("\n".join(out) + "\n")
 
 
-def _body(args: argparse.Namespace) -> int:
+def sync(ctx: cli.RunContext, /, *, manifest: str | None = None, ref: str | None = None,
+         rerun_failed: str | None = None, only: Sequence[str] | None = None,
+         jobs: int | None = None, targets: str | None = None, run_dir: str | None = None,
+         flags: SyncFlags = NO_FLAGS, output: str = "-", fmt: str = "auto") -> int:
+    """Sync a release (from `manifest`, from `ref` at `flags.source`, or the failed
+    targets of run `rerun_failed`) to every routed target; the run's exit code."""
     from skillsync import policy, report
     from skillsync.errors import UsageError
     from skillsync.progress import Progress
     from skillsync.runlog import find_run, run_dir_for
     from skillsync.sync import exit_code, release_of, run_sync
 
-    only = args.only
-    if args.rerun_failed:
+    chosen = list(only) if only is not None else None
+    if rerun_failed:
         from skillsync import artifacts
         from skillsync.paths import show
 
@@ -77,50 +62,49 @@ def _body(args: argparse.Namespace) -> int:
         # its routed targets without a result count as not attempted or unknown, and
         # are re-synced too: the engine's no-op detection leaves one already at our
         # commit as it is (RELIABILITY 39).
-        prev = find_run(args.rerun_failed)
+        prev = find_run(rerun_failed)
         if artifacts.manifest(prev) is None:
             raise UsageError(f"{show(str(prev.path))}: no manifest.json; not a sync run directory")
-        manifest = load_manifest(str(prev.manifest_path))
+        doc = load_manifest(str(prev.manifest_path))
         summary = report.summarize(prev)
-        only = [t["id"] for t in summary["targets"] if t["status"] in report.FAILING]
-        if not only:
+        chosen = [t["id"] for t in summary["targets"] if t["status"] in report.FAILING]
+        if not chosen:
             cli.say(f"run {prev.run_id}: no failed, not-attempted or unknown targets; "
                     "nothing to do")
-            cli.emit_json(summary, args.output)
+            cli.emit_json(summary, output)
             return 0
-    elif args.manifest:
-        manifest = load_manifest(args.manifest)
-    elif args.ref:
-        if not args.source:
+    elif manifest:
+        doc = load_manifest(manifest)
+    elif ref:
+        if not flags.source:
             raise UsageError("--ref needs --source")
         from skillsync.manifest import build_manifest
         from skillsync.policy import parse_release
 
-        parse_release(args.ref)  # refuse hostile tag text before git sees it
-        manifest = build_manifest(args.source, args.ref)
+        parse_release(ref)  # refuse hostile tag text before git sees it
+        doc = build_manifest(flags.source, ref)
     else:
         raise UsageError("give --manifest FILE, --ref TAG (with --source) or --rerun-failed RUN")
-    targets = load_targets(args)
-    run = run_dir_for(args.run_dir)
-    args._run_dir = str(run.path)
-    cli.say(f"run {run.run_id}: {manifest['source']['ref']} ({manifest['source']['commit'][:12]})"
-            + (" — dry run" if args.dry_run else "") + f"  [{run.path}]")
-    label = ("stdin" if args.manifest == "-" else args.manifest) if args.manifest else "manifest"
-    opts = options(args)
-    total = len(policy.route(release_of(manifest), targets, allow_major=opts.allow_major,
-                             only=only))
+    fleet = load_targets(targets)
+    run = run_dir_for(run_dir)
+    ctx.attach(run.path)
+    cli.say(f"run {run.run_id}: {doc['source']['ref']} ({doc['source']['commit'][:12]})"
+            + (" — dry run" if flags.dry_run else "") + f"  [{run.path}]")
+    label = ("stdin" if manifest == "-" else manifest) if manifest else "manifest"
+    opts = flags.options(jobs)
+    total = len(policy.route(release_of(doc), fleet, allow_major=opts.allow_major,
+                             only=chosen))
     with Progress(total) as progress:
-        results = run_sync(manifest, targets, run, opts, only=only, on_result=progress.result,
+        results = run_sync(doc, fleet, run, opts, only=chosen, on_result=progress.result,
                            label=label)
     summary = report.write_summary(run)
     counts = ", ".join(f"{v} {k}" for k, v in summary["counts"].items()) or "no targets"
     cli.say(f"run {run.run_id}: {summary['status']} ({counts}); summary in {run.path}")
-    if args.format == "table" or (args.format == "auto" and args.output in ("-", "")
-                                  and _isatty(sys.stdout)):
+    if fmt == "table" or (fmt == "auto" and output in ("-", "") and _isatty(sys.stdout)):
         sys.stdout.write(table(summary))
         sys.stdout.flush()
     else:
-        cli.emit_json(summary, args.output)
+        cli.emit_json(summary, output)
     return exit_code(results)
 
 
@@ -131,5 +115,26 @@ def _isatty(stream: Any) -> bool:
         return False
 
 
+COMMAND = cli.Command(sync, __doc__ or "", (
+    cli.Group((
+        cli.opt("--manifest", metavar="FILE", help="manifest JSON, or - for stdin"),
+        cli.opt("--ref", help="release tag to build the manifest from (with --source)"),
+        cli.opt("--rerun-failed", metavar="RUN",
+                help="re-sync only the failed / not-attempted / unknown targets of RUN (a "
+                     "run directory, or an id in $SKILLSYNC_RUNS, else .skillsync/runs), "
+                     "same commit"),
+    )),
+    _args.ONLY,
+    cli.opt("--jobs", type=int, metavar="N",
+            help="targets synced at once within a wave (default 4)"),
+    _args.TARGETS,
+    _args.RUN_DIR,
+    _args.SYNC_FLAGS,
+    _args.OUTPUT,
+    cli.opt("--format", dest="fmt", choices=("auto", "json", "table"),
+            help="stdout: auto (a table on a terminal, else JSON), json or table"),
+), EPILOG)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    return cli.main_wrapper(_parser, _body, argv)
+    return cli.main(COMMAND, argv)

@@ -5,11 +5,12 @@ CI runs one per matrix job against a shared manifest and run directory;
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Sequence
 
 from skillsync import cli
-from skillsync.commands._common import add_sync_options, load_manifest, load_targets, options
+from skillsync.commands import _args
+from skillsync.commands._args import NO_FLAGS, SyncFlags
+from skillsync.commands._common import load_manifest, load_targets
 from skillsync.errors import EXIT_FAILED, EXIT_HALTED, EXIT_OK
 from skillsync.model import Decision, Status
 
@@ -21,52 +22,53 @@ example:
   %(prog)s --target canary-docs --manifest manifest.json --dry-run"""
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = cli.parser("sync-target", __doc__ or "", EPILOG)
-    p.add_argument("--target", required=True, metavar="ID", help="target id")
-    p.add_argument("--manifest", required=True, metavar="FILE",
-                   help="manifest JSON, or - for stdin")
-    cli.add_targets(p)
-    cli.add_run_dir(p)
-    add_sync_options(p)
-    cli.add_output(p)
-    return p
-
-
-def _body(args: argparse.Namespace) -> int:
+def sync_target(ctx: cli.RunContext, /, *, target: str, manifest: str,
+                targets: str | None = None, run_dir: str | None = None,
+                flags: SyncFlags = NO_FLAGS, output: str = "-") -> int:
+    """Sync the one target `target` to the release of `manifest`."""
     from skillsync import policy
     from skillsync.runlog import run_dir_for
     from skillsync.source import open_source
     from skillsync.sync import gate, release_of, sync_one, target_meta
     from skillsync.targets import select
 
-    manifest = load_manifest(args.manifest)
-    target = select(load_targets(args), [args.target])[0]
-    run = run_dir_for(args.run_dir)
-    args._run_dir = str(run.path)
+    doc = load_manifest(manifest)
+    chosen = select(load_targets(targets), [target])[0]
+    run = run_dir_for(run_dir)
+    ctx.attach(run.path)
     if not run.manifest_path.exists():
-        run.write("manifest.json", manifest)
-    opts = options(args)
-    gate(manifest, run, opts, "stdin" if args.manifest == "-" else args.manifest)
-    route = policy.route(release_of(manifest), [target], allow_major=opts.allow_major)[0]
+        run.write("manifest.json", doc)
+    opts = flags.options()
+    gate(doc, run, opts, "stdin" if manifest == "-" else manifest)
+    route = policy.route(release_of(doc), [chosen], allow_major=opts.allow_major)[0]
     if route.decision != "sync":
         from skillsync.mechanisms.base import Result
 
         status = Status.HALTED if route.decision == Decision.HALT else Status.SKIPPED
-        result = Result(target.id, target.mechanism, status, route.reason)
-        result.data.update(dry_run=opts.dry_run, meta=target_meta(target))
-        run.write(f"results/{target.id}.json", result.as_dict())
-        run.log("result", status, route.reason, target=target.id)
+        result = Result(chosen.id, chosen.mechanism, status, route.reason)
+        result.data.update(dry_run=opts.dry_run, meta=target_meta(chosen))
+        run.write(f"results/{chosen.id}.json", result.as_dict())
+        run.log("result", status, route.reason, target=chosen.id)
     else:
-        src = manifest["source"]
+        src = doc["source"]
         source_dir = open_source(opts.source or src["repo"], src["commit"])
-        result = sync_one(target, manifest, run, source_dir, opts, wave=route.wave)
-    cli.emit_json(result.as_dict(), args.output)
-    cli.say(f"{result.status:9} {target.id}: {result.message}  (run dir {run.path})")
-    if result.status in (Status.FAILED,):
+        result = sync_one(chosen, doc, run, source_dir, opts, wave=route.wave)
+    cli.emit_json(result.as_dict(), output)
+    cli.say(f"{result.status:9} {chosen.id}: {result.message}  (run dir {run.path})")
+    if result.status == Status.FAILED:
         return EXIT_FAILED
     return EXIT_HALTED if result.status == Status.HALTED else EXIT_OK
 
 
+COMMAND = cli.Command(sync_target, __doc__ or "", (
+    cli.opt("--target", required=True, metavar="ID", help="target id"),
+    _args.MANIFEST,
+    _args.TARGETS,
+    _args.RUN_DIR,
+    _args.SYNC_FLAGS,
+    _args.OUTPUT,
+), EPILOG)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    return cli.main_wrapper(_parser, _body, argv)
+    return cli.main(COMMAND, argv)

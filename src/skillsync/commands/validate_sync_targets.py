@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from skillsync import cli
+from skillsync.commands import _args
 from skillsync.errors import EXIT_FAILED, EXIT_OK, ConfigError, UsageError
 
 PROG = "validate-sync-targets"
@@ -39,48 +39,6 @@ examples:
   validate-sync-targets --targets targets/"""
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = cli.parser(PROG, "Validate a release manifest, its skills and adapters, and the target "
-                   "files before any sync.", EPILOG)
-    p.add_argument("--manifest", metavar="FILE|-",
-                   help="manifest from build-manifest ('-' = stdin); omit to check targets only")
-    p.add_argument("--source", metavar="PATH_OR_URL",
-                   help="where to re-read the files from (default: the manifest's source.repo)")
-    p.add_argument("--remote", action="store_true",
-                   help="also run the target health check (remote reachable, branch, auth "
-                        "variable set, submodule path, webhook endpoint) for every enabled "
-                        "target, and read each git target's tree (read-only) so the "
-                        "whole-set checks include its own skills")
-    p.add_argument("--strict", action="store_true",
-                   help="warnings become errors (exit 1): for CI gates")
-    p.add_argument("--agents", metavar="ID[,ID...]", type=_agent_list,
-                   help="apply these agent profiles to every skill of the release "
-                        f"({', '.join(_agent_ids())}; default: the source's .skillsync.yaml)")
-    p.add_argument("--format", choices=("json", "sarif"), default="json",
-                   help="output format (default: json; sarif: SARIF 2.1.0 for GitHub code "
-                        "scanning)")
-    cli.add_targets(p)
-    # None = not given: fall back to $SKILLSYNC_TARGETS, then ./targets only if it exists.
-    p.set_defaults(targets=None)
-    cli.add_output(p)
-    return p
-
-
-def _agent_ids() -> tuple[str, ...]:
-    from skillsync.validation.profiles import AGENT_IDS
-
-    return AGENT_IDS
-
-
-def _agent_list(text: str) -> list[str]:
-    ids = [part.strip() for part in text.split(",") if part.strip()]
-    bad = [i for i in ids if i not in _agent_ids()]
-    if bad:
-        raise argparse.ArgumentTypeError(
-            f"unknown agent {', '.join(bad)} (known: {', '.join(_agent_ids())})")
-    return ids
-
-
 def _targets_dir(arg: str | None) -> Path | None:
     explicit = arg or os.environ.get("SKILLSYNC_TARGETS")
     if explicit:
@@ -108,44 +66,49 @@ def _health_findings(targets: Path | None) -> list[Any]:
     return out
 
 
-def _body(args: argparse.Namespace) -> int:
-    from skillsync.findings import counts, has_errors, strict
+def validate_sync_targets(ctx: cli.RunContext, /, *, manifest: str | None = None,
+                          source: str | None = None, remote: bool = False, strict: bool = False,
+                          agents: Sequence[str] | None = None, fmt: str = "json",
+                          targets: str | None = None, output: str = "-") -> int:
+    """Run the pre-sync gate over `manifest` and/or the target files; exit 1 on an error."""
+    from skillsync.findings import counts, has_errors
+    from skillsync.findings import strict as promote
     from skillsync.validate import validate
 
-    manifest = cli.read_json(args.manifest, "manifest") if args.manifest else None
-    if args.source and args.manifest is None:
+    doc = cli.read_json(manifest, "manifest") if manifest else None
+    if source and manifest is None:
         raise UsageError("--source needs --manifest")
-    if args.agents is not None and args.manifest is None:
+    if agents is not None and manifest is None:
         raise UsageError("--agents needs --manifest")
-    targets = _targets_dir(args.targets)
-    if manifest is None and targets is None:
+    where = _targets_dir(targets)
+    if doc is None and where is None:
         raise UsageError("nothing to validate: give --manifest FILE|- and/or --targets DIR")
-    findings = validate(manifest, source=args.source, targets_dir=targets, remote=args.remote,
-                        agents=args.agents)
-    if args.remote:
-        findings += _health_findings(targets)
+    findings = validate(doc, source=source, targets_dir=where, remote=remote,
+                        agents=list(agents) if agents is not None else None)
+    if remote:
+        findings += _health_findings(where)
     promoted = 0
-    if args.strict:
+    if strict:
         promoted = counts(findings)["warning"]
-        findings = strict(findings)
-    if args.format == "sarif":
+        findings = promote(findings)
+    if fmt == "sarif":
         from skillsync.validation.rules import DESCRIPTIONS
         from skillsync.validation.sarif import to_sarif
 
-        manifest_file = args.manifest if args.manifest not in (None, "-") else None
+        manifest_file = manifest if manifest not in (None, "-") else None
         cli.emit_json(to_sarif(findings, manifest_file=manifest_file,
-                               descriptions=DESCRIPTIONS), args.output)
+                               descriptions=DESCRIPTIONS), output)
     else:
-        cli.emit_json([f.as_dict() for f in findings], args.output)
+        cli.emit_json([f.as_dict() for f in findings], output)
     for f in findings:
         cli.say(str(f))
     n = counts(findings)
     checked = []
-    if isinstance(manifest, dict):
-        checked.append(f"{len(manifest.get('skills') or [])} skills, "
-                       f"{len(manifest.get('adapters') or [])} adapters")
-    if targets is not None:
-        checked.append(f"targets in {targets}")
+    if isinstance(doc, dict):
+        checked.append(f"{len(doc.get('skills') or [])} skills, "
+                       f"{len(doc.get('adapters') or [])} adapters")
+    if where is not None:
+        checked.append(f"targets in {where}")
     scope = f" ({'; '.join(checked)})" if checked else ""
     made = f" ({promoted} of them warnings made errors by --strict)" if promoted else ""
     cli.say(f"{PROG}: {n['error']} error(s){made}, {n['warning']} warning(s), "
@@ -153,8 +116,33 @@ def _body(args: argparse.Namespace) -> int:
     return EXIT_FAILED if has_errors(findings) else EXIT_OK
 
 
+COMMAND = cli.Command(validate_sync_targets, "Validate a release manifest, its skills and "
+                      "adapters, and the target files before any sync.", (
+    cli.opt("--manifest", metavar="FILE|-",
+            help="manifest from build-manifest ('-' = stdin); omit to check targets only"),
+    cli.opt("--source", metavar="PATH_OR_URL",
+            help="where to re-read the files from (default: the manifest's source.repo)"),
+    cli.opt("--remote", action="store_true",
+            help="also run the target health check (remote reachable, branch, auth "
+                 "variable set, submodule path, webhook endpoint) for every enabled "
+                 "target, and read each git target's tree (read-only) so the "
+                 "whole-set checks include its own skills"),
+    cli.opt("--strict", action="store_true",
+            help="warnings become errors (exit 1): for CI gates"),
+    cli.opt("--agents", metavar="ID[,ID...]", type=_args.agent_list,
+            help="apply these agent profiles to every skill of the release "
+                 f"({', '.join(_args.agent_ids())}; default: the source's .skillsync.yaml)"),
+    cli.opt("--format", dest="fmt", choices=("json", "sarif"),
+            help="output format (default: json; sarif: SARIF 2.1.0 for GitHub code "
+                 "scanning)"),
+    # Not given: $SKILLSYNC_TARGETS, then ./targets only if it exists (_targets_dir).
+    _args.TARGETS,
+    _args.OUTPUT,
+), EPILOG)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    return cli.main_wrapper(_parser, _body, argv)
+    return cli.main(COMMAND, argv)
 
 
 if __name__ == "__main__":
