@@ -17,7 +17,7 @@ import re
 import subprocess
 import tempfile
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -195,9 +195,36 @@ class Source:
     """An opened skills source: a local repository, or a temporary partial clone of a URL."""
 
     git_dir: Path
-    repo: str            # what the manifest records as source.repo
+    repo: str            # what the manifest records as source.repo: the public origin
     cloned: bool = False
+    # A local source: the path exactly as given (source.checkout; later steps read from it
+    # while it holds the commit, issue 13), and its work tree when it has one.
+    checkout: str | None = None
+    work_tree: Path | None = None
     _prefetched: set[str] = field(default_factory=set)
+
+    def record(self) -> dict[str, str]:
+        """Where the manifest says it came from (`source.repo`, and `source.checkout`)."""
+        return {"repo": self.repo, **({"checkout": self.checkout} if self.checkout else {})}
+
+    def config_drift(self, commit: str) -> str | None:
+        """Why the work tree's .skillsync.yaml is not the one the manifest used (the pinned
+        commit's), or None: an edit that is not committed changes nothing, so say so."""
+        if self.work_tree is None:
+            return None
+        path = self.work_tree / CONFIG_FILE
+        try:
+            here: bytes | None = path.read_bytes() if path.is_file() else None
+        except OSError:
+            here = None
+        proc = git.run(["cat-file", "blob", f"{commit}:{CONFIG_FILE}"], self.git_dir, check=False)
+        there = proc.stdout if proc.returncode == 0 else None
+        if here == there:
+            return None
+        what = ("is not in" if there is None else "is deleted from the work tree but is in"
+                if here is None else "in the work tree differs from the one in")
+        return (f"{CONFIG_FILE} {what} commit {commit[:12]}, which is what the release is "
+                "built from: commit the change for it to take effect")
 
     def resolve(self, ref: str) -> tuple[str, str]:
         """(commit, tree) for `ref`, resolved once (RELIABILITY.md 9, 23)."""
@@ -261,9 +288,16 @@ class Source:
 
 
 @contextmanager
-def open_source(source: str) -> Iterator[Source]:
+def open_source(source: str | Mapping[str, Any]) -> Iterator[Source]:
     """Open a local repository (work tree or bare) or clone a URL into a temporary
-    directory (bare, blob-less; removed on exit). SourceError when unreadable."""
+    directory (bare, blob-less; removed on exit). SourceError when unreadable.
+
+    Given a manifest's `source` mapping, opens where it says the commit is: its checkout
+    while that holds the commit, else its repo (skillsync.source.locate)."""
+    if not isinstance(source, str):
+        from skillsync.source import locate
+
+        source = locate(source)
     if not source:
         raise UsageError("the source is empty")
     if git.is_local(source):
@@ -302,7 +336,8 @@ def _open_local(source: str) -> Source:
                               where=str(p))
     origin = git.run(["config", "--get", "remote.origin.url"], p, check=False)
     url = origin.stdout.decode("utf-8", "replace").strip()
-    return Source(p, strip_userinfo(url) if origin.returncode == 0 and url else str(p))
+    return Source(p, strip_userinfo(url) if origin.returncode == 0 and url else str(p),
+                  checkout=source, work_tree=p if bare == "false" else None)
 
 
 # --------------------------------------------------------------------------- source config
@@ -598,7 +633,7 @@ def _build(src: Source, ref: str, commit: str, tree: str, version: str, limit: i
     skill_list.sort(key=lambda s: (s["name"], s["path"]))
     manifest: dict[str, Any] = {
         "schema": SCHEMA_ID,
-        "source": {"repo": src.repo, "ref": ref, "commit": commit, "tree": tree},
+        "source": {**src.record(), "ref": ref, "commit": commit, "tree": tree},
         "version": version,
         "skills": skill_list,
         "adapters": adapter_list,

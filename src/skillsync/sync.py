@@ -322,7 +322,7 @@ def run_sync(manifest: dict[str, Any], targets: Sequence[Target], run: RunDir,
 
 def _run_sync(manifest: dict[str, Any], targets: Sequence[Target], run: RunDir,
               opts: Options, *, only: Sequence[str] | None = None) -> dict[str, Result]:
-    from skillsync.source import open_source, tag_commit
+    from skillsync.source import locate, open_source, tag_commit
 
     run.write("manifest.json", manifest)
     release = release_of(manifest)
@@ -342,7 +342,7 @@ def _run_sync(manifest: dict[str, Any], targets: Sequence[Target], run: RunDir,
             run.log("result", status, r.reason, target=r.id)
             results[r.id] = res
     src = manifest["source"]
-    source_repo = opts.source or src["repo"]
+    source_repo = locate(src, opts.source)   # the recorded checkout, else source.repo
     source_dir = open_source(source_repo, src["commit"])
     stop: str | None = None
     for i, ids in enumerate(policy.waves(routes)):

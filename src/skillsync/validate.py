@@ -61,9 +61,13 @@ def validate_release(manifest: Any, *, source: str | None) -> list[Finding]:
             found.append(Finding(_repo_path(s["path"], mf.SKILL_FILE), "skill-md-missing",
                                  "error", f"skill '{s['name']}' lists no {mf.SKILL_FILE}"))
     want = set(skill_mds.values()) | {a["path"] for a in adapter_list}
-    with mf.open_source(source or manifest["source"]["repo"]) as src:
+    # The recorded checkout while it holds the commit, else source.repo (issue 13).
+    with mf.open_source(source or manifest["source"]) as src:
         integrity, blobs = mf.verify_files(src, manifest, want)
+        drift = src.config_drift(manifest["source"]["commit"])
     found += integrity
+    if drift:
+        found.append(Finding(mf.CONFIG_FILE, "config-uncommitted", "warning", drift))
 
     # Skill spec, one SKILL.md at a time.
     for s in skill_list:

@@ -35,7 +35,8 @@ def add_sync_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--overwrite-drift", action="store_true",
                    help="overwrite synced files edited downstream (and take over unowned files)")
     p.add_argument("--source", metavar="PATH_OR_URL",
-                   help="read source files from here (default: the manifest's source.repo)")
+                   help="read source files from here (default: the manifest's source.checkout "
+                        "while it holds the commit, else its source.repo)")
     p.add_argument("--no-verify", action="store_true",
                    help="skip reading each target back after its sync")
     p.add_argument("--wait", type=float, default=None, metavar="SECONDS",

@@ -35,7 +35,7 @@ def _parser() -> argparse.ArgumentParser:
 def _body(args: argparse.Namespace) -> int:
     from skillsync import policy
     from skillsync.runlog import run_dir_for
-    from skillsync.source import open_source
+    from skillsync.source import locate, open_source
     from skillsync.sync import release_of, sync_one, target_meta
     from skillsync.targets import select
 
@@ -57,7 +57,7 @@ def _body(args: argparse.Namespace) -> int:
         run.log("result", status, route.reason, target=target.id)
     else:
         src = manifest["source"]
-        source_dir = open_source(opts.source or src["repo"], src["commit"])
+        source_dir = open_source(locate(src, opts.source), src["commit"])
         result = sync_one(target, manifest, run, source_dir, opts, wave=route.wave)
     cli.emit_json(result.as_dict(), args.output)
     cli.say(f"{result.status:9} {target.id}: {result.message}  (run dir {run.path})")

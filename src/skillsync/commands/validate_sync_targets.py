@@ -31,7 +31,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--manifest", metavar="FILE|-",
                    help="manifest from build-manifest ('-' = stdin); omit to check targets only")
     p.add_argument("--source", metavar="PATH_OR_URL",
-                   help="where to re-read the files from (default: the manifest's source.repo)")
+                   help="where to re-read the files from (default: the manifest's "
+                        "source.checkout while it holds the commit, else its source.repo)")
     p.add_argument("--remote", action="store_true",
                    help="also run the target health check (remote reachable, branch, auth "
                         "variable set, submodule path, webhook endpoint) for every enabled target")
