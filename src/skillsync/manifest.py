@@ -352,6 +352,12 @@ class SourceConfig:
               skills; a glob may reach into an otherwise excluded (vendored) directory.
     adapters: globs over file paths. Only matching files with `adapter_metadata`
               are adapters, whatever their suffix or directory.
+
+    Each list is read in order, like .gitignore: a glob starting with `!` excludes what it
+    matches, and the last glob that matches a path decides (`\\!` starts a glob with a
+    literal `!`). A path no glob matches is left out when the list has a glob without `!`
+    (the list names what to take); a list of `!` globs only takes its matches away from
+    the defaults (issue 13: `"!skills/claude-api"` used to be a glob matching nothing).
     """
 
     skills: tuple[str, ...] | None = None
@@ -363,10 +369,19 @@ class SourceConfig:
         if self.skills is None:
             return None
         skill_md = f"{d}/{SKILL_FILE}" if d else SKILL_FILE
-        return _match_any(self.skills, d or ".") or _match_any(self.skills, skill_md)
+        verdict = _decide(self.skills, d or ".", skill_md)
+        if verdict is None:
+            return _only_exclusions(self.skills) and not _excluded(skill_md)
+        return verdict
 
     def adapter_ok(self, path: str) -> bool | None:
-        return None if self.adapters is None else _match_any(self.adapters, path)
+        if self.adapters is None:
+            return None
+        verdict = _decide(self.adapters, path)
+        if verdict is None:
+            return (_only_exclusions(self.adapters) and _is_markdown(path)
+                    and not _excluded(path))
+        return verdict
 
 
 def parse_config(text: str) -> SourceConfig:
@@ -388,8 +403,10 @@ def parse_config(text: str) -> SourceConfig:
         if value is None:
             globs[key] = None
             continue
-        if not isinstance(value, list) or not all(isinstance(g, str) and g for g in value):
-            raise ConfigError(f"'{key}' must be a list of glob strings", where=doc.where((key,)))
+        if not isinstance(value, list) or not all(
+                isinstance(g, str) and g.removeprefix("!") for g in value):
+            raise ConfigError(f"'{key}' must be a list of glob strings (a `!` before a glob "
+                              "excludes what it matches)", where=doc.where((key,)))
         globs[key] = tuple(value)
     return SourceConfig(skills=globs["skills"], adapters=globs["adapters"])
 
@@ -411,8 +428,20 @@ def glob_regex(pattern: str) -> re.Pattern[str]:
     return re.compile("".join(out) + r"\Z")
 
 
-def _match_any(globs: Iterable[str], path: str) -> bool:
-    return any(glob_regex(g).match(path) for g in globs)
+def _decide(globs: Iterable[str], *paths: str) -> bool | None:
+    """The last glob matching any of `paths` decides: True to take, False for a `!` glob;
+    None when no glob matches."""
+    verdict = None
+    for g in globs:
+        negated = g.startswith("!")
+        pattern = g[1:] if negated else g.removeprefix("\\")
+        if any(glob_regex(pattern).match(p) for p in paths):
+            verdict = not negated
+    return verdict
+
+
+def _only_exclusions(globs: Iterable[str]) -> bool:
+    return all(g.startswith("!") for g in globs)
 
 
 # --------------------------------------------------------------------------- building
