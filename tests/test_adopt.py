@@ -19,7 +19,12 @@ import yaml
 
 from conftest import ROOT, git, isolate, make_bare_remote, make_repo, run_script, write_files
 from engine_fixtures import repo_state
-from skillsync import adopt
+from skillsync import adopt, pins
+
+PIN = "0123456789abcdef0123456789abcdef01234567"   # a commit of skillsync (--pin)
+OTHER = "89abcdef0123456789abcdef0123456789abcdef"
+IDENTITY = pins.identity(None).repository           # from pyproject [project.urls]
+SHA_PIN = re.compile(r"^\s*(?:-\s+)?uses:\s*([\w.-]+/[\w./-]+)@([0-9a-f]{40})\s+#\s+(v\S+)\s*$")
 
 
 def _skill(name: str, version: str | None = "1.0.0") -> str:
@@ -58,7 +63,12 @@ def _tree(root: Path) -> dict[str, str]:
                 len(root.parts):len(root.parts) + 1]}
 
 
-def _init(repo: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
+def _init(repo: Path, *args: str, pin: str | None = PIN
+          ) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
+    """skillsync-init; with --pin PIN unless told otherwise (the tests' skillsync is an
+    editable install, not one pip installed from git, so init cannot tell its commit)."""
+    if pin is not None and "--pin" not in args:
+        args = (*args, "--pin", pin)
     proc = run_script("init", "--repo", str(repo), *args)
     assert proc.returncode == 0, proc.stderr
     return proc, json.loads(proc.stdout)
@@ -88,10 +98,12 @@ def test_init_writes_config_examples_schema_workflows_and_nox(adopted: dict) -> 
         ".skillsync.yaml", "targets/example-pull-request.yaml", "targets/example-push.yaml",
         "targets/example-submodule.yaml", "targets/example-webhook.yaml",
         "schemas/target.schema.json", ".github/workflows/sync-downstream.yml",
-        ".github/workflows/rollback.yml", "noxfile.py", ".skillsync/.gitignore",
+        ".github/workflows/rollback.yml", ".github/workflows/skillsync-validate.yml",
+        ".github/dependabot.yml", "noxfile.py", ".skillsync/.gitignore",
         "docs/downstream-inventory.md", ".skillsync/init-manifest.json"}
     assert set(_actions(first).values()) == {"created"}
-    assert first["pin"] == f"skillsync=={adopt.installed_version()}"
+    assert first["pin"] == {"server": "https://github.com", "repository": IDENTITY, "sha": PIN,
+                            "tag": f"v{adopt.installed_version()}"}
     for mech in ("pull-request", "push", "submodule", "webhook"):
         text = (repo / f"targets/example-{mech}.yaml").read_text()
         assert text.splitlines()[0] == \
@@ -109,27 +121,67 @@ def test_init_writes_config_examples_schema_workflows_and_nox(adopted: dict) -> 
     assert ".skillsync/init-manifest.json" in tracked
 
 
-def test_workflows_are_pinned_and_call_console_commands(adopted: dict) -> None:
-    repo, pin = adopted["repo"], adopted["first"]["pin"]
+def test_workflows_pin_skillsync_by_commit_and_call_what_exists(adopted: dict) -> None:
+    """Every skillsync `uses:` names this repository at the full commit SHA with the tag in a
+    comment (Dependabot reads it), calls a reusable workflow or action that exists here with
+    inputs it declares, and no workflow installs skillsync by name (issue 13)."""
+    repo = adopted["repo"]
     scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+    tag = f"v{adopt.installed_version()}"
+    seen = set()
     for name in adopt.WORKFLOWS:
-        ours = yaml.safe_load((ROOT / ".github/workflows" / name).read_text())
         text = (repo / ".github/workflows" / name).read_text()
-        theirs = yaml.safe_load(text)
-        assert theirs["jobs"].keys() == ours["jobs"].keys()
-        assert "scripts/" not in text
-        installs = [s["run"] for job in theirs["jobs"].values() for s in job["steps"]
-                    if "pip install" in str(s.get("run", ""))]
-        assert installs and all(r.endswith(f'"{pin}"') for r in installs), installs
-        runs = "\n".join(str(st.get("run", "")) for job in theirs["jobs"].values()
-                          for st in job["steps"])
-        used = set(re.findall(r"(?<![\w/.$-])(skillsync-[a-z][a-z0-9-]*)", runs))
-        assert used, name
-        missing = sorted(c for c in used if c not in scripts)
-        assert not missing, f"{name} calls commands pyproject does not install: {missing}"
-    sync_text = (repo / ".github/workflows/sync-downstream.yml").read_text()
-    assert "skillsync-sync-target --" not in sync_text        # flags stay as they were
-    assert 'skillsync-sync-target "${args[@]}"' in sync_text
+        assert "pip install" not in text and "__SKILLSYNC" not in text
+        doc = yaml.safe_load(text)
+        for line in text.splitlines():
+            if re.match(r"^\s*(-\s+)?uses:", line):
+                m = SHA_PIN.match(line)
+                assert m, f"{name}: not pinned by SHA with a tag comment: {line}"
+                if m[1].startswith(IDENTITY):
+                    assert (m[2], m[3]) == (PIN, tag), line
+                    seen.add(m[1])
+        for job in doc["jobs"].values():
+            if "uses" in job:                       # a call of our reusable workflow
+                path = job["uses"].split("@")[0].removeprefix(IDENTITY + "/")
+                called = yaml.safe_load((ROOT / path).read_text())
+                assert set(job["with"]) <= set(called[True]["workflow_call"]["inputs"])
+            for step in job.get("steps", []):
+                used = set(re.findall(r"(?<![\w/.$-])(skillsync-[a-z][a-z0-9-]*)",
+                                      str(step.get("run", ""))))
+                assert used <= set(scripts), used - set(scripts)
+    assert seen == {f"{IDENTITY}/.github/workflows/sync-downstream.yml",
+                    f"{IDENTITY}/.github/workflows/rollback.yml", IDENTITY}
+    # skillsync-validate.yml runs exactly the steps of `nox -s validate`.
+    validate = yaml.safe_load((repo / ".github/workflows/skillsync-validate.yml").read_text())
+    [script] = [s["run"] for s in validate["jobs"]["validate"]["steps"] if "run" in s]
+    want = [" ".join(a.format(manifest='"$RUNNER_TEMP/manifest.json"') for a in step)
+            for step in adopt.VALIDATE_STEPS]
+    assert script.strip().splitlines() == want
+    dependabot = yaml.safe_load((repo / ".github/dependabot.yml").read_text())
+    [update] = dependabot["updates"]
+    assert update["package-ecosystem"] == "github-actions" and update["directory"] == "/"
+    assert update["groups"]["skillsync"]["patterns"] == [f"{IDENTITY}*"]
+    # The noxfile installs the commit the sync workflow pins (one pin for both).
+    nox_text = (repo / "noxfile.py").read_text()
+    assert 'PINNED_BY = Path(".github/workflows/sync-downstream.yml")' in nox_text
+    assert "--require-hashes" in nox_text and PIN not in nox_text
+
+
+def test_workflows_lint_clean(adopted: dict) -> None:
+    """The adopter's workflows pass actionlint and zizmor, as ours must (nox -s lint)."""
+    import shutil
+
+    repo = adopted["repo"]
+    tools = {t: shutil.which(t) or str(Path(sys.executable).parent / t)
+             for t in ("actionlint", "zizmor")}
+    if not all(Path(p).is_file() for p in tools.values()):
+        pytest.skip("actionlint/zizmor not installed (pip install -e '.[lint]')")
+    proc = subprocess.run([tools["actionlint"], "-no-color"], cwd=repo, capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    proc = subprocess.run([tools["zizmor"], "--offline", "."], cwd=repo, capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
 def test_adopters_validate_steps_pass(adopted: dict) -> None:
@@ -232,18 +284,72 @@ def test_a_file_that_existed_before_init_is_never_overwritten(fresh: Path) -> No
 def test_a_new_pin_refreshes_only_untouched_files_and_is_kept(fresh: Path) -> None:
     _init(fresh)
     (fresh / ".github/workflows/rollback.yml").write_text("# ours now\n")
-    pin = "skillsync @ git+https://git.example/acme/skillsync@v0.1.0"
-    _, doc = _init(fresh, "--pin", pin)
+    _, doc = _init(fresh, "--pin", OTHER)
     acts = _actions(doc)
     assert acts[".github/workflows/sync-downstream.yml"] == "updated"
-    assert acts["noxfile.py"] == "updated"
+    assert acts[".github/workflows/skillsync-validate.yml"] == "updated"
     assert acts[".github/workflows/rollback.yml"] == "skipped"
+    assert acts["noxfile.py"] == "unchanged"        # it reads the pin from the workflow
     assert acts["targets/example-push.yaml"] == "unchanged"
-    assert f'"{pin}"' in (fresh / ".github/workflows/sync-downstream.yml").read_text()
-    assert f'SKILLSYNC = "{pin}"' in (fresh / "noxfile.py").read_text()
-    _, again = _init(fresh)             # no --pin: the custom pin of the last init stays
-    assert again["pin"] == pin
-    assert _actions(again)["noxfile.py"] == "unchanged"
+    assert f"@{OTHER} # v" in (fresh / ".github/workflows/sync-downstream.yml").read_text()
+    _, again = _init(fresh, pin=None)   # no --pin: the pin of the last init stays
+    assert again["pin"]["sha"] == OTHER
+    assert set(_actions(again).values()) <= {"unchanged", "skipped"}
+
+
+def test_a_release_tag_is_resolved_to_its_commit(fresh: Path, tmp_path: Path) -> None:
+    """--pin vX.Y.Z: looked up once (git ls-remote, peeled) in --resolve-in; the workflows
+    get the commit and the tag as its comment."""
+    clone = make_repo(tmp_path / "skillsync-clone", {"README.md": "skillsync\n"})
+    git("tag", "-a", "-m", "release", "v0.2.0", cwd=clone)
+    sha = git("rev-parse", "v0.2.0^{commit}", cwd=clone)
+    _, doc = _init(fresh, "--pin", "v0.2.0", "--resolve-in", str(clone))
+    assert doc["pin"]["sha"] == sha and doc["pin"]["tag"] == "v0.2.0"
+    assert f"sync-downstream.yml@{sha} # v0.2.0" in \
+        (fresh / ".github/workflows/sync-downstream.yml").read_text()
+    proc = run_script("init", "--repo", str(fresh), "--pin", "v9.9.9", "--resolve-in", str(clone))
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == f"init: error: --pin v9.9.9: no such tag in {clone}"
+
+
+@pytest.mark.parametrize(("pin", "reason"), [
+    ("file:///home/me/skillsync", "a file:// URL names this machine"),
+    ("../skillsync", "a local path names this machine"),
+    ("/opt/skillsync", "a local path names this machine"),
+    ("skillsync==0.1.0", "a package name: no package index serves skillsync"),
+    ("skillsync", "a package name"),
+    ("git+https://github.com/acme/skillsync@v0.1.0", "not an install URL"),
+    ("0123456", "an abbreviated commit is not an immutable pin"),
+    ('x"; rm -rf /', "a local path"),
+    ("v1.0", "a package name"),
+])
+def test_install_sources_that_are_not_pins_are_refused(fresh: Path, pin: str,
+                                                       reason: str) -> None:
+    before = _tree(fresh)
+    proc = run_script("init", "--repo", str(fresh), "--pin", pin)
+    assert proc.returncode == 2, proc.stderr
+    [line] = proc.stderr.splitlines()
+    assert line.startswith(f"init: error: --pin {pin}: ") and reason in line
+    assert _tree(fresh) == before
+
+
+def test_without_a_pin_an_editable_install_cannot_tell_its_commit(fresh: Path) -> None:
+    proc = run_script("init", "--repo", str(fresh))
+    assert proc.returncode == 2
+    assert "was not installed from git, so give --pin" in proc.stderr
+    assert not (fresh / "noxfile.py").exists()
+
+
+def test_skillsync_repo_overrides_the_identity(fresh: Path) -> None:
+    _, doc = _init(fresh, "--skillsync-repo", "acme/skillsync-fork")
+    assert doc["pin"]["repository"] == "acme/skillsync-fork"
+    text = (fresh / ".github/workflows/skillsync-validate.yml").read_text()
+    assert f"uses: acme/skillsync-fork@{PIN} # v" in text
+    _, again = _init(fresh, pin=None)              # kept, with the pin, by the next init
+    assert again["pin"]["repository"] == "acme/skillsync-fork"
+    proc = run_script("init", "--repo", str(fresh), "--skillsync-repo", "not a repo",
+                      "--pin", PIN)
+    assert proc.returncode == 2 and "is not OWNER/NAME" in proc.stderr
 
 
 def test_dry_run_writes_nothing(fresh: Path) -> None:
@@ -265,13 +371,10 @@ def test_bad_input_is_one_line_exit_2(tmp_path: Path, fresh: Path) -> None:
         f"init: error: {plain}: not inside a git work tree (run `git init` first)"
     proc = run_script("init", "--repo", str(fresh / "skills"))
     assert proc.returncode == 2 and "give that path" in proc.stderr
-    proc = run_script("init", "--repo", str(fresh), "--pin", 'x"; rm -rf /')
-    assert proc.returncode == 2 and proc.stderr.startswith("init: error: --pin: ")
-    assert not (fresh / "noxfile.py").exists()
     (fresh / ".skillsync").mkdir()
     (fresh / adopt.INIT_MANIFEST).write_text("{not json")
     proc = run_script("init", "--repo", str(fresh))
     assert proc.returncode == 2 and "init-manifest.json" in proc.stderr
     assert "Traceback" not in proc.stderr
-    proc = run_script("init", "--repo", str(ROOT))
+    proc = run_script("init", "--repo", str(ROOT), "--pin", PIN)
     assert proc.returncode == 2 and "is skillsync's own repository" in proc.stderr

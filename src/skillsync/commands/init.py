@@ -1,5 +1,6 @@
 """init: adopt skillsync in a skills repository (config, example targets, schema,
-workflows, noxfile); idempotent, never overwrites a file you changed."""
+workflows pinned by commit SHA, Dependabot, noxfile); idempotent, never overwrites a file
+you changed."""
 
 from __future__ import annotations
 
@@ -11,38 +12,57 @@ from skillsync import cli
 PROG = "init"
 EPILOG = """\
 writes (paths relative to the repository root):
-  .skillsync.yaml                        starter source configuration (all comments)
-  targets/example-<mechanism>.yaml       one disabled example per mechanism
-  schemas/target.schema.json             the schema the example targets name
-  .github/workflows/sync-downstream.yml  release -> every target (pinned skillsync)
-  .github/workflows/rollback.yml         roll targets back from a run
-  noxfile.py                             sessions validate, sync, status
-  .skillsync/.gitignore                  keeps run directories out of git
-  docs/downstream-inventory.md           generated from targets/ (only when absent)
-  .skillsync/init-manifest.json          sha256 of every file written
+  .skillsync.yaml                          starter source configuration (all comments)
+  targets/example-<mechanism>.yaml         one disabled example per mechanism
+  schemas/target.schema.json               the schema the example targets name
+  .github/workflows/sync-downstream.yml    release -> every target (calls skillsync's
+                                           reusable workflow, pinned by commit SHA)
+  .github/workflows/rollback.yml           roll targets back from a run (same pin)
+  .github/workflows/skillsync-validate.yml validate every pull request (skillsync's
+                                           composite action, same pin)
+  .github/dependabot.yml                   keeps the pins current (github-actions)
+  noxfile.py                               sessions validate, sync, status
+  .skillsync/.gitignore                    keeps run directories out of git
+  docs/downstream-inventory.md             generated from targets/ (only when absent)
+  .skillsync/init-manifest.json            sha256 of every file written, and the pin
+
+the pin: the workflows run skillsync from its own repository (OWNER/NAME from skillsync's
+package metadata, or --skillsync-repo) at one full commit SHA, with the release tag in a
+comment for Dependabot: --pin SHA, or --pin vX.Y.Z (looked up with git ls-remote in
+--resolve-in, default that repository), else the commit pip installed this skillsync from,
+else the pin of the last init. A file:// URL, a path or a package name is refused: a runner
+cannot reach your machine, and no package index serves skillsync.
 
 A file is written only when it is absent, or still holds exactly what init wrote last
 time; a file you changed, removed or had before init is skipped and listed. Run it again
 after upgrading skillsync to refresh the files you did not touch.
 
-output: JSON (schema skillsync.init/v1) with one entry per file: created, updated,
-unchanged or skipped (with the reason); one line per file on stderr.
+output: JSON (schema skillsync.init/v1) with the pin and one entry per file: created,
+updated, unchanged or skipped (with the reason); one line per file on stderr.
 
 examples:
   skillsync-init                              (inside the skills repository)
   skillsync-init --repo ../my-skills --dry-run
-  skillsync-init --pin 'skillsync @ git+https://github.com/acme/skillsync@v0.1.0'"""
+  skillsync-init --pin v0.2.0
+  skillsync-init --pin 0123456789abcdef0123456789abcdef01234567 --skillsync-repo acme/skillsync"""
 
 
 def _parser() -> argparse.ArgumentParser:
     p = cli.parser(PROG, "Adopt skillsync in a skills repository: starter config, example "
-                   "targets, schema, workflows and nox sessions.", EPILOG)
+                   "targets, schema, pinned workflows, Dependabot and nox sessions.", EPILOG)
     p.add_argument("--repo", metavar="DIR", default=None,
                    help="the skills repository (default: the git work tree around the current "
                         "directory)")
-    p.add_argument("--pin", metavar="REQUIREMENT", default=None,
-                   help="what the workflows and noxfile install (default: skillsync==<this "
-                        "version>, or the custom pin of the last init)")
+    p.add_argument("--pin", metavar="SHA|TAG", default=None,
+                   help="the commit of skillsync the workflows run: a full 40-hex commit SHA "
+                        "or a release tag vX.Y.Z (default: the commit this skillsync was "
+                        "installed from with pip, else the pin of the last init)")
+    p.add_argument("--skillsync-repo", metavar="OWNER/NAME", default=None,
+                   help="skillsync's repository on GitHub (default: the Repository URL in "
+                        "skillsync's package metadata)")
+    p.add_argument("--resolve-in", metavar="REPO", default=None,
+                   help="where --pin vX.Y.Z is looked up (a URL or a clone of skillsync; "
+                        "default: https://HOST/OWNER/NAME.git)")
     p.add_argument("--dry-run", action="store_true", help="report what would change; write nothing")
     cli.add_output(p)
     return p
@@ -52,13 +72,16 @@ def _body(args: argparse.Namespace) -> int:
     from skillsync import adopt
 
     root = adopt.repo_root(args.repo)
-    result = adopt.adopt(root, pin=args.pin, dry_run=args.dry_run)
+    result = adopt.adopt(root, pin=args.pin, skillsync_repo=args.skillsync_repo,
+                         resolve_in=args.resolve_in, dry_run=args.dry_run)
     verb = {"created": "create", "updated": "update"} if args.dry_run else {}
     for f in result.files:
         action = f"would {verb[f.action]}" if f.action in verb else f.action
         cli.say(f"  {action:13} {f.path}" + (f": {f.reason}" if f.reason else ""))
     skipped = result.skipped
     changed = sum(f.action in ("created", "updated") for f in result.files)
+    cli.say(f"{PROG}: pinned {result.pin.identity.repository}@{result.pin.sha} "
+            f"({result.pin.tag})")
     cli.say(f"{PROG}: skillsync {result.version} in {root}: {changed} file(s) "
             f"{'to write' if args.dry_run else 'written'}, {len(skipped)} skipped"
             + (" (dry run: nothing written)" if args.dry_run else ""))
