@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -378,3 +379,136 @@ def test_bad_input_is_one_line_exit_2(tmp_path: Path, fresh: Path) -> None:
     assert "Traceback" not in proc.stderr
     proc = run_script("init", "--repo", str(ROOT), "--pin", PIN)
     assert proc.returncode == 2 and "is skillsync's own repository" in proc.stderr
+
+
+# -- the source is where you built it (issue 13, item 2) -------------------------------------
+
+
+def _origin_and_checkout(tmp: Path) -> tuple[Path, Path]:
+    """A bare 'origin' that has v1.0.0, and a checkout of it with a commit the origin lacks
+    (tagged v1.1.0): what an adopter validating before pushing has."""
+    origin = tmp / "origin.git"
+    seed = make_repo(tmp / "seed", {"skills/a/SKILL.md": _skill("a")})
+    git("tag", "v1.0.0", cwd=seed)
+    git("clone", "-q", "--bare", str(seed), str(origin))
+    work = tmp / "work"
+    git("clone", "-q", str(origin), str(work))
+    write_files(work, {"skills/b/SKILL.md": _skill("b")})
+    git("add", "-A", cwd=work)
+    git("commit", "-q", "-m", "b", cwd=work)
+    git("tag", "v1.1.0", cwd=work)
+    return origin, work
+
+
+def test_the_manifest_records_the_checkout_and_later_steps_read_it(tmp_path: Path) -> None:
+    origin, work = _origin_and_checkout(tmp_path)
+    git("remote", "set-url", "origin", f"file://bot:s3cret-tok@{origin}", cwd=work)
+    proc = run_script("build-manifest", "--source", ".", "--ref", "v1.1.0", "-o", "m.json",
+                      cwd=work)
+    assert proc.returncode == 0, proc.stderr
+    m = json.loads((work / "m.json").read_text())
+    assert m["source"]["repo"] == f"file://{origin}"        # public origin, no credentials
+    assert m["source"]["checkout"] == "."                    # as given
+    assert "s3cret" not in (work / "m.json").read_text()
+    # validate reads the checkout (the origin does not have v1.1.0's commit) ...
+    proc = run_script("validate-sync-targets", "--manifest", "m.json", cwd=work)
+    assert proc.returncode == 0, proc.stderr
+    # ... and so does a dry run (no --source), naming the origin in what it plans.
+    bare = make_bare_remote(tmp_path, "down")
+    (tmp_path / "targets").mkdir()
+    (tmp_path / "targets/down.yaml").write_text(f"id: down\nrepo: {bare}\nmechanism: push\n")
+    proc = run_script("sync", "--manifest", "m.json", "--targets", str(tmp_path / "targets"),
+                      "--dry-run", "--run-dir", str(tmp_path / "run"), cwd=work)
+    assert proc.returncode == 0, proc.stderr
+    plan = json.loads((tmp_path / "run/plans/down.json").read_text())
+    assert plan["decision"] == "update" and "s3cret" not in json.dumps(plan)
+
+
+def test_without_the_checkout_later_steps_read_the_origin(tmp_path: Path) -> None:
+    origin, work = _origin_and_checkout(tmp_path)
+    proc = run_script("build-manifest", "--source", str(work), "--ref", "v1.0.0", "-o",
+                      str(tmp_path / "m.json"))
+    assert proc.returncode == 0, proc.stderr
+    m = json.loads((tmp_path / "m.json").read_text())
+    assert (m["source"]["repo"], m["source"]["checkout"]) == (str(origin), str(work))
+    shutil.rmtree(work)                                  # another machine: no checkout
+    proc = run_script("validate-sync-targets", "--manifest", str(tmp_path / "m.json"))
+    assert proc.returncode == 0, proc.stderr             # read from the origin, which has it
+    # A checkout that exists but lacks the commit is passed over too.
+    make_repo(work, {"x/SKILL.md": _skill("x")})
+    proc = run_script("validate-sync-targets", "--manifest", str(tmp_path / "m.json"))
+    assert proc.returncode == 0, proc.stderr
+    # --source still overrides: pointed at a repository without the commit, it fails.
+    proc = run_script("validate-sync-targets", "--manifest", str(tmp_path / "m.json"),
+                      "--source", str(work))
+    assert proc.returncode == 1 and "manifest-commit-unknown" in proc.stdout
+
+
+# -- source config behaves (issue 13, item 7) -------------------------------------------------
+
+
+CONFIG_LAYOUT: dict[str, str | bytes] = {
+    "skills/pdf/SKILL.md": _skill("pdf"),
+    "skills/claude-api/SKILL.md": _skill("claude-api"),
+    "skills/experimental-x/SKILL.md": _skill("experimental-x"),
+    "plugins/p/skills/csv/SKILL.md": _skill("csv"),
+    "template/SKILL.md": _skill("template-skill"),
+}
+
+
+def _skills_with(tmp_path: Path, config: str) -> list[str]:
+    repo = make_repo(tmp_path / f"c{len(list(tmp_path.iterdir()))}",
+                     {**CONFIG_LAYOUT, ".skillsync.yaml": config})
+    proc = run_script("build-manifest", "--source", str(repo), "--ref", "HEAD")
+    assert proc.returncode == 0, proc.stderr
+    return sorted(s["path"] for s in json.loads(proc.stdout)["skills"])
+
+
+@pytest.mark.parametrize(("config", "want"), [
+    # exclusions only: the defaults, minus what they match
+    ('skills: ["!skills/claude-api", "!template"]\n',
+     ["plugins/p/skills/csv", "skills/experimental-x", "skills/pdf"]),
+    # a list that names what to take, then takes some away: the last match decides
+    ('skills: ["skills/*", "!skills/experimental-*"]\n', ["skills/claude-api", "skills/pdf"]),
+    # ... and order matters: a later glob takes one back
+    ('skills: ["skills/*", "!skills/*", "skills/pdf"]\n', ["skills/pdf"]),
+    ('skills: ["**/SKILL.md", "!plugins/**"]\n',
+     ["skills/claude-api", "skills/experimental-x", "skills/pdf", "template"]),
+])
+def test_exclusions_in_the_source_config_work_in_order(tmp_path: Path, config: str,
+                                                      want: list[str]) -> None:
+    assert _skills_with(tmp_path, config) == want
+
+
+def test_a_bare_exclamation_mark_is_a_config_error(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "r", {**CONFIG_LAYOUT, ".skillsync.yaml": 'skills: ["!"]\n'})
+    proc = run_script("build-manifest", "--source", str(repo), "--ref", "HEAD")
+    assert proc.returncode == 2
+    assert ".skillsync.yaml:1" in proc.stderr and "a `!` before a glob" in proc.stderr
+
+
+def test_validate_warns_when_the_work_tree_config_is_not_the_committed_one(
+        tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "r", CONFIG_LAYOUT)
+    manifest = tmp_path / "m.json"
+
+    def validate() -> list[dict[str, Any]]:
+        proc = run_script("build-manifest", "--source", ".", "--ref", "HEAD", "-o",
+                          str(manifest), cwd=repo)
+        assert proc.returncode == 0, proc.stderr
+        proc = run_script("validate-sync-targets", "--manifest", str(manifest), cwd=repo)
+        return [f for f in json.loads(proc.stdout) if f["code"] == "config-uncommitted"]
+
+    assert validate() == []
+    (repo / ".skillsync.yaml").write_text('skills: ["!template"]\n')      # not committed
+    [warning] = validate()
+    assert warning["severity"] == "warning" and warning["path"] == ".skillsync.yaml"
+    assert "is not in commit" in warning["message"] and "commit the change" in warning["message"]
+    # The manifest still used the committed (absent) config: template is still a skill.
+    assert "template" in [s["path"] for s in json.loads(manifest.read_text())["skills"]]
+    git("add", ".skillsync.yaml", cwd=repo)
+    git("commit", "-q", "-m", "config", cwd=repo)
+    assert validate() == []
+    (repo / ".skillsync.yaml").write_text('skills: ["!template", "!skills/claude-api"]\n')
+    [warning] = validate()
+    assert "in the work tree differs from the one in commit" in warning["message"]
