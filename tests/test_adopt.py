@@ -4,10 +4,13 @@ steps and a dry run against a local target then pass, and a second init changes 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tomllib
@@ -512,3 +515,298 @@ def test_validate_warns_when_the_work_tree_config_is_not_the_committed_one(
     (repo / ".skillsync.yaml").write_text('skills: ["!template", "!skills/claude-api"]\n')
     [warning] = validate()
     assert "in the work tree differs from the one in commit" in warning["message"]
+
+
+# -- the adopter's path, end to end, exactly as docs/adopting.md says (issue 13) -------------
+
+DOC = ROOT / "docs" / "adopting.md"
+LONG = "Reference for a vendor API, with models, parameters, streaming and tools. " * 16
+
+
+def _real_skill(name: str, extra: str = "") -> str:
+    return (f"---\nname: {name}\ndescription: Use this skill to work with {name} files.\n"
+            f"license: Apache-2.0. LICENSE.txt has the terms\n{extra}---\n\n# {name}\n")
+
+
+# The shape of a public skills repository (anthropics/skills and its like), written for this
+# test: nobody prepared it for skillsync.
+REAL_WORLD: dict[str, str | bytes] = {
+    "README.md": "# Agent skills\n\nSkills for agents.\n",
+    "THIRD_PARTY_NOTICES.md": "notices\n",
+    ".gitignore": ".DS_Store\n__pycache__/\n",
+    ".claude-plugin/marketplace.json": '{"name": "our-skills", "plugins": []}\n',
+    "spec/agent-skills-spec.md": "# The spec\n\nSKILL.md files start with front matter.\n",
+    "template/SKILL.md": "---\nname: template-skill\ndescription: Replace with a description "
+                         "of the skill.\n---\n\n# Insert instructions below\n",
+    "skills/pdf/SKILL.md": _real_skill("pdf"),
+    "skills/pdf/LICENSE.txt": "Apache-2.0\n",
+    "skills/pdf/reference.md": "# pdf reference\n",
+    "skills/pdf/scripts/extract.py": "print('text')\n",
+    "skills/docx/SKILL.md": _real_skill("docx"),
+    "skills/docx/scripts/office/pack.py": "print('pack')\n",
+    "skills/api-guide/SKILL.md": f"---\nname: api-guide\ndescription: {LONG}\n---\n# api\n",
+    "skills/webapp-testing/SKILL.md": _real_skill("webapp-testing",
+                                                  'metadata:\n  version: "2.1.0"\n'),
+    "skills/webapp-testing/examples/console.py": "print('console')\n",
+    "plugins/data-tools/.claude-plugin/plugin.json": '{"name": "data-tools"}\n',
+    "plugins/data-tools/skills/csv-insights/SKILL.md": _real_skill("csv-insights"),
+    "plugins/data-tools/skills/csv-insights/scripts/profile.py": "print('csv')\n",
+    "SKILL.md": _real_skill("my-skills"),       # a skill at the root, named like the repo
+    "scripts/root_helper.py": "print('root')\n",
+}
+ADOPTER_ORIGIN = "https://github.invalid/acme/my-skills.git"   # unreachable, as on a laptop
+
+
+def doc_blocks(text: str) -> list[str]:
+    """The ```sh blocks of a Markdown page, in order (```sh template blocks are not run)."""
+    return [m["body"] for m in re.finditer(r"^```(?P<info>[^\n]*)\n(?P<body>.*?)^```\s*$",
+                                           text, re.M | re.S) if m["info"].strip() == "sh"]
+
+
+class Shell:
+    """One shell session across separate bash processes: each block starts in the directory
+    and with the exported variables the previous one ended with (as when typing them)."""
+
+    def __init__(self, cwd: Path, env: dict[str, str], state: Path) -> None:
+        self.env, self.state = env, state
+        state.mkdir()
+        (state / "pwd").write_text(str(cwd))
+        (state / "env").write_text("")
+
+    def run(self, block: str) -> subprocess.CompletedProcess[str]:
+        script = ('. "$SHELL_STATE/env"\ncd "$(cat "$SHELL_STATE/pwd")"\n' + block +
+                  '\nexport -p > "$SHELL_STATE/env.new"; pwd > "$SHELL_STATE/pwd"\n'
+                  'mv "$SHELL_STATE/env.new" "$SHELL_STATE/env"\n')
+        return subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
+                              env={**self.env, "SHELL_STATE": str(self.state)},
+                              capture_output=True, text=True, timeout=300, check=False)
+
+    def var(self, name: str) -> str:
+        m = re.search(rf'^declare -x {name}="(.*)"$', (self.state / "env").read_text(), re.M)
+        return m[1] if m else ""
+
+
+def _get(url: str) -> Any:
+    import urllib.request
+
+    with urllib.request.urlopen(url, timeout=10) as resp:
+        return json.loads(resp.read())
+
+
+@pytest.fixture(scope="module")
+def skillsync_from_git(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """skillsync as an adopter installs it (docs step 1): pip from a git URL at a release
+    tag, into a virtualenv of its own (dependencies from this interpreter, offline). The
+    repository stands in for skillsync's on GitHub: this checkout, committed and tagged."""
+    tmp = tmp_path_factory.mktemp("skillsync-from-git")
+    with pytest.MonkeyPatch.context() as mp:
+        isolate(mp, tmp / "home")
+        files: dict[str, Path | str] = {}
+        for top in ("pyproject.toml", "README.md", "action.yml"):
+            files[top] = ROOT / top
+        for folder in ("src/skillsync", "schemas", "requirements", ".github"):
+            for f in sorted((ROOT / folder).rglob("*")):
+                if f.is_file() and "__pycache__" not in f.parts and not f.is_symlink() \
+                        and not any(p.is_symlink() for p in f.relative_to(ROOT).parents
+                                    if p != Path(".") and (ROOT / p).is_symlink()):
+                    files[str(f.relative_to(ROOT))] = f
+        from actions_emulator import make_repository
+
+        clone, sha = make_repository(tmp / "skillsync", files)
+        (clone / "src/skillsync/schemas").symlink_to("../../schemas")
+        git("add", "-A", cwd=clone)
+        git("commit", "-q", "-m", "schemas link", cwd=clone)
+        sha = git("rev-parse", "HEAD", cwd=clone)
+        tag = f"v{adopt.installed_version()}"
+        git("tag", tag, cwd=clone)
+        venv = tmp / "venv"
+        subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True,
+                       timeout=60)
+        # Its dependencies (and the build backend) from this interpreter: no index here.
+        site = next((venv / "lib").glob("python3*/site-packages"))
+        import sysconfig
+
+        (site / "deps.pth").write_text("\n".join(
+            sorted({sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]})) + "\n")
+        proc = subprocess.run(
+            [sys.executable, "-m", "pip", "--python", str(venv / "bin/python"), "install", "-q",
+             "--no-deps", "--no-build-isolation", "--no-index", "--no-cache-dir",
+             f"skillsync @ git+file://localhost{clone}@{tag}"],
+            capture_output=True, text=True, timeout=300, check=False)
+        assert proc.returncode == 0, proc.stderr
+        yield {"clone": clone, "sha": sha, "tag": tag, "bin": venv / "bin"}
+
+
+@pytest.fixture(scope="module")
+def walkthrough(tmp_path_factory: pytest.TempPathFactory,
+                skillsync_from_git: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """docs/adopting.md, block by block, on REAL_WORLD; the state of every scratch
+    downstream and of the loopback servers after each block."""
+    tmp = tmp_path_factory.mktemp("walkthrough")
+    with pytest.MonkeyPatch.context() as mp:
+        isolate(mp, tmp / "home")
+        repo = make_repo(tmp / "my-skills", REAL_WORLD, message="our skills")
+        git("remote", "add", "origin", ADOPTER_ORIGIN, cwd=repo)
+        (tmp / "scratch").mkdir()
+        env = dict(os.environ, TMPDIR=str(tmp / "scratch"), SKILLSYNC_CACHE=str(tmp / "cache"),
+                   PATH=os.pathsep.join([str(skillsync_from_git["bin"]),
+                                         str(Path(sys.executable).parent),
+                                         os.environ.get("PATH", "")]))
+        shell = Shell(tmp, env, tmp / "shell")
+        steps: list[dict[str, Any]] = []
+        try:
+            for block in doc_blocks(DOC.read_text()):
+                proc = shell.run(block)
+                tryout = shell.var("TRYOUT")
+                bares = {p.stem: repo_state(p) for p in sorted(Path(tryout).glob("*.git"))} \
+                    if tryout else {}
+                api, hook = shell.var("API"), shell.var("HOOK")
+                servers = {}
+                if api and not re.search(r"^kill ", block, re.M):   # still running
+                    servers = {"github": _get(f"{api}/_state"), "hook": _get(f"{hook}/_state")}
+                steps.append({"block": block, "proc": proc, "bares": bares, "servers": servers})
+                assert proc.returncode == 0, f"docs/adopting.md block failed:\n{block}\n" \
+                                             f"{proc.stdout[-2000:]}\n{proc.stderr[-3000:]}"
+            yield {"tmp": tmp, "repo": repo, "steps": steps, "tryout": Path(shell.var("TRYOUT")),
+                   "shell": shell}
+        finally:
+            for pidfile in (tmp / "scratch").glob("*/devservers.pid"):   # ours, from the doc
+                with contextlib.suppress(ProcessLookupError, ValueError):
+                    os.kill(int(pidfile.read_text().strip()), signal.SIGTERM)
+
+
+def _step(walk: dict[str, Any], needle: str) -> tuple[int, dict[str, Any]]:
+    found = [(i, s) for i, s in enumerate(walk["steps"]) if needle in s["block"]]
+    assert len(found) == 1, f"no single block of docs/adopting.md runs {needle!r}"
+    return found[0]
+
+
+def test_docs_install_line_names_this_repository_and_version() -> None:
+    text = DOC.read_text()
+    assert f'"skillsync @ git+https://github.com/{IDENTITY}@v{adopt.installed_version()}"' in text
+    assert f"uses: {IDENTITY}/.github/workflows/sync-downstream.yml@" in text
+
+
+def test_walkthrough_init_pins_the_commit_pip_installed(walkthrough: dict,
+                                                        skillsync_from_git: dict) -> None:
+    repo, sha, tag = walkthrough["repo"], skillsync_from_git["sha"], skillsync_from_git["tag"]
+    text = (repo / ".github/workflows/sync-downstream.yml").read_text()
+    assert f"uses: {IDENTITY}/.github/workflows/sync-downstream.yml@{sha} # {tag}" in text
+    assert f"uses: {IDENTITY}@{sha} # {tag}" in \
+        (repo / ".github/workflows/skillsync-validate.yml").read_text()
+    _, dry = _step(walkthrough, "skillsync-init --dry-run")
+    assert "would create  .github/dependabot.yml" in dry["proc"].stderr
+
+
+def _out(step: dict[str, Any]) -> str:
+    return step["proc"].stdout + step["proc"].stderr
+
+
+def test_walkthrough_finds_the_real_world_layout_and_config_excludes(walkthrough: dict) -> None:
+    _, found = _step(walkthrough, "skillsync-build-manifest --ref HEAD")
+    assert sorted(found["proc"].stdout.splitlines()) == sorted([
+        "\tmy-skills", "plugins/data-tools/skills/csv-insights\tcsv-insights",
+        "skills/api-guide\tapi-guide", "skills/docx\tdocx", "skills/pdf\tpdf",
+        "skills/webapp-testing\twebapp-testing", "template\ttemplate-skill"])
+    _, first = _step(walkthrough, 'echo "validate found problems"')
+    assert "validate found problems" in first["proc"].stdout
+    assert "must equal its folder name 'template'" in _out(first)
+    assert re.search(r"skills/api-guide/SKILL\.md:\d+: error: description is \d+ characters",
+                     _out(first))
+    _, fixed = _step(walkthrough, "cat >> .skillsync.yaml")
+    # Before the commit: the same errors, and the warning that the edit is not committed.
+    assert "config-uncommitted" in _out(fixed) and "Session validate failed" in _out(fixed)
+    assert fixed["proc"].stderr.rstrip().endswith("Session validate was successful.")
+
+
+def test_walkthrough_dry_run_writes_nothing_anywhere(walkthrough: dict) -> None:
+    i, dry = _step(walkthrough, '--dry-run > "$TRYOUT/dry-run.json"')
+    before = walkthrough["steps"][i - 1]
+    assert len(dry["bares"]) == 3 and dry["bares"] == before["bares"]
+    assert dry["servers"] == before["servers"]
+    assert dry["servers"]["github"] == {} and dry["servers"]["hook"]["received"] == []
+    assert sorted(dry["proc"].stdout.splitlines()) == [
+        "agents\tplanned", "example-pull-request\tskipped", "example-push\tskipped",
+        "example-submodule\tskipped", "example-webhook\tskipped", "monorepo\tplanned",
+        "portal\tplanned", "tools\tplanned"]
+
+
+def test_walkthrough_live_sync_through_every_mechanism(walkthrough: dict) -> None:
+    _, live = _step(walkthrough, 'skillsync-sync --source . --ref v1.0.0 > "$TRYOUT/live.json"')
+    out = live["proc"].stdout
+    for tid in ("agents", "monorepo", "portal", "tools"):
+        assert f"{tid}\tsynced" in out, out
+    release = git("rev-parse", "v1.0.0^{commit}", cwd=walkthrough["repo"])
+    # push: a commit whose trailers name the public origin, not the laptop's checkout.
+    assert f"Skillsync-Source: {ADOPTER_ORIGIN}" in out
+    assert f"Skillsync-Commit: {release}" in out
+    # a pull request on the loopback GitHub; the submodule pointer; one signed POST.
+    assert "#1 skillsync: skills 1.0.0 (skillsync/1.0.0)" in out
+    assert f"160000 commit {release}\tvendor/skills" in out
+    [post] = live["servers"]["hook"]["received"]
+    assert post["signature_valid"] is True and post["path"] == "/skills/hook"
+    [pull] = live["servers"]["github"]["acme/agents"]["pulls"]
+    assert pull["state"] == "open" and ADOPTER_ORIGIN in pull["body"]
+    # What landed: the skills, the root skill's own files, nothing the config left out.
+    tools = walkthrough["tryout"] / "tools.git"
+    files = git("ls-tree", "-r", "--name-only", "main~1", cwd=tools).splitlines()  # the sync
+    assert {"tools/skills/pdf/SKILL.md", "tools/skills/my-skills/SKILL.md",
+            "tools/skills/my-skills/scripts/root_helper.py",
+            "tools/skills/csv-insights/scripts/profile.py"} <= set(files)
+    assert not [p for p in files if re.match(r"tools/skills/(template|api-guide)/", p)]
+    assert not [p for p in files if re.search(r"\.github/|targets/|noxfile|spec/", p)]
+
+
+def test_walkthrough_rollback_restores_the_synced_targets(walkthrough: dict) -> None:
+    _, roll = _step(walkthrough, "skillsync-rollback --run")
+    docs, text, at = [], roll["proc"].stdout, 0       # the dry run's JSON, then the rollback's
+    while at < len(text):
+        doc, end = json.JSONDecoder().raw_decode(text, at)
+        docs.append(doc)
+        at = len(text) - len(text[end:].lstrip())
+    dry, results = docs
+    assert {r["status"] for r in dry["targets"]} == {"planned"}
+    statuses = {r["target"]: (r["status"], r["verified"]) for r in results.get("targets", [])}
+    assert statuses == {t: ("rolled-back", True) for t in ("agents", "monorepo", "tools")}, \
+        roll["proc"].stdout[-3000:]
+    assert '"state": "closed"' in roll["proc"].stdout          # the pull request
+    for name, path in (("tools", "tools"), ("monorepo", "vendor/skills")):
+        bare = walkthrough["tryout"] / f"{name}.git"
+        # main: init (+ vendoring), the sync commit, the rollback commit restoring the first.
+        assert git("rev-parse", f"main:{path}" if name == "monorepo" else "main^{tree}",
+                   cwd=bare) == git("rev-parse", f"main~2:{path}" if name == "monorepo"
+                                    else "main~2^{tree}", cwd=bare)
+
+
+def test_walkthrough_generated_workflows_run_in_the_emulator(
+        walkthrough: dict, skillsync_from_git: dict, tmp_path: Path) -> None:
+    """The workflows init wrote, unmodified, through the Actions emulator: a manual dry run of
+    the release (callers -> skillsync's reusable workflow at the pinned commit -> the
+    composite action) and the pull-request validation (the composite action, pinned)."""
+    from actions_emulator import Emulator
+
+    repo, tryout = walkthrough["repo"], walkthrough["tryout"]
+    actions = {IDENTITY: skillsync_from_git["clone"]}
+    before = {p.stem: repo_state(p) for p in tryout.glob("*.git")}
+    inputs = {"ref": "v1.0.0", "targets": "tools monorepo", "dry_run": True,
+              "allow_major": False}
+    run = Emulator(repo / ".github/workflows/sync-downstream.yml", root=tmp_path,
+                   source=repo, targets=None, event="workflow_dispatch",
+                   payload={"inputs": inputs}, ref="refs/heads/main", inputs=inputs,
+                   run_id=9001, actions=actions).execute()
+    assert run.results["sync"] == "success", run.failures()
+    assert run.called["sync"].endswith(f"@{skillsync_from_git['sha']}")
+    assert {run.results[j] for j in ("validate", "plan", "sync-canary", "report")} == {"success"}
+    summary = json.loads((tmp_path / "artifacts-9001/skillsync-run/summary.json").read_text())
+    assert {t["id"]: t["status"] for t in summary["targets"]} == {
+        "tools": "planned", "monorepo": "planned"}
+    assert {p.stem: repo_state(p) for p in tryout.glob("*.git")} == before
+    pr = Emulator(repo / ".github/workflows/skillsync-validate.yml", root=tmp_path,
+                  source=repo, targets=None, event="pull_request", payload={},
+                  ref="refs/pull/1/merge", run_id=9002, actions=actions).execute()
+    assert pr.results == {"validate": "success"}, pr.failures()
+    assert "validate-sync-targets: 0 error(s)" in pr.step("validate", "Validate").stderr
+
+
+def downstream_files(bare: Path) -> list[str]:
+    return git("ls-tree", "-r", "--name-only", "main", cwd=bare).splitlines()
