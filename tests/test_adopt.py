@@ -778,6 +778,16 @@ def test_walkthrough_rollback_restores_the_synced_targets(walkthrough: dict) -> 
                                     else "main~2^{tree}", cwd=bare)
 
 
+def test_walkthrough_commits_nothing_but_the_adoption(walkthrough: dict) -> None:
+    """Every `git add -A` of the page took only what the adopter meant: no scratch file of
+    nox or skillsync (run directories, manifests) is tracked."""
+    tracked = git("ls-files", cwd=walkthrough["repo"]).splitlines()
+    assert not [p for p in tracked if p.startswith(".nox/")]
+    assert [p for p in tracked if p.startswith(".skillsync/")] == [
+        ".skillsync/.gitignore", ".skillsync/init-manifest.json"]
+    assert git("status", "--porcelain", cwd=walkthrough["repo"]) == ""
+
+
 def test_walkthrough_generated_workflows_run_in_the_emulator(
         walkthrough: dict, skillsync_from_git: dict, tmp_path: Path) -> None:
     """The workflows init wrote, unmodified, through the Actions emulator: a manual dry run of

@@ -199,7 +199,9 @@ def install_skillsync(session: nox.Session) -> None:
 def validate(session: nox.Session) -> None:
     """Validate the skills at HEAD, the target files and the inventory."""
     install_skillsync(session)
-    manifest = f"{{session.create_tmp()}}/manifest.json"
+    # In .skillsync/, which its .gitignore keeps out of git (a `git add -A` then adds nothing).
+    Path(".skillsync/validate").mkdir(parents=True, exist_ok=True)
+    manifest = ".skillsync/validate/manifest.json"
     for step in (
 {steps},
     ):
