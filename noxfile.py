@@ -31,7 +31,7 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def validate(session: nox.Session) -> None:
-    """Validate the example release and the target files; fail on a stale inventory."""
+    """Validate the example release and the target files; fail on stale generated docs."""
     session.install("-e", ".")
     session.run("python", "-m", "skillsync.commands.demo", "--validate-only")
     session.run("python", "scripts/inventory", "--check")
@@ -40,9 +40,18 @@ def validate(session: nox.Session) -> None:
 
 @nox.session
 def demo(session: nox.Session) -> None:
-    """Run the whole pipeline on the bundled demo fleet (local repos, loopback servers)."""
+    """Run the pipeline on the bundled demo fleet into .skillsync/demo/ (loopback only)."""
     session.install("-e", ".[demo]")
     session.run("python", "-m", "skillsync.commands.demo", *session.posargs)
+
+
+@nox.session(default=False)
+def fuzz(session: nox.Session) -> None:
+    """Long property-based run of the trust-boundary tests (hostile names, tampered files)."""
+    session.install("-e", ".[test]")
+    session.env["HYPOTHESIS_PROFILE"] = "fuzz"
+    session.run("pytest", "-q", "tests/test_fuzz_trust.py", "--hypothesis-show-statistics",
+                *session.posargs)
 
 
 @nox.session(default=False)

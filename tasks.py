@@ -18,28 +18,49 @@ def _call(main: object, argv: Sequence[str]) -> None:
         raise Exit(code=code)
 
 
-@task(help={"ref": "release tag (default: newest tag of the demo source)",
-            "source": "skills source repository (default: the demo source)",
-            "dry_run": "plan and log only; write nothing anywhere",
+def _source_and_ref(source: str, ref: str) -> tuple[str, str]:
+    """The demo source unless one is given; the source's newest stable release tag
+    unless a ref is given (what a maintainer syncing "the release" means)."""
+    if not source:
+        from skillsync.commands.demo import demo_source
+
+        source = str(demo_source())
+    if not ref:
+        from skillsync.status import source_releases
+
+        releases = source_releases(source)
+        newest = releases.newest("stable")
+        if newest is None:
+            raise Exit(f"no release tag in {source}"
+                       + (f": {releases.error}" if releases.error else "") + "; give --ref",
+                       code=2)
+        ref = newest.tag
+    return source, ref
+
+
+@task(help={"ref": "release tag (default: the source's newest stable release tag; for the "
+                   "demo source, v2.0.0)",
+            "source": "skills source repository (default: the demo source, "
+                      ".skillsync/demo/source, built from examples/ if absent)",
+            "dry_run": "plan and log only; write nothing in any target",
             "only": "comma-separated target ids",
             "allow_major": "let a semver-major release through",
             "rerun_failed": "run id or dir: re-sync only its failed targets",
-            "targets": "targets directory", "run_dir": "run directory"})
+            "targets": "targets directory (default: $SKILLSYNC_TARGETS, else ./targets)",
+            "run_dir": "run directory (default: a new .skillsync/runs/<run-id>/)"})
 def sync(c: Context, ref: str = "", source: str = "", dry_run: bool = False, only: str = "",
          allow_major: bool = False, rerun_failed: str = "", targets: str = "",
          run_dir: str = "") -> None:
-    """Sync a release to every routed target (scripts/sync)."""
+    """Sync a release to every routed target (scripts/sync): a table on a terminal,
+    JSON when piped; exits 3 when release policy halts a target."""
     from skillsync.commands import sync as cmd
 
     argv: list[str] = []
     if rerun_failed:
         argv += ["--rerun-failed", rerun_failed]
     else:
-        if not source:
-            from skillsync.commands.demo import demo_source
-
-            source = str(demo_source())
-        argv += ["--source", source, "--ref", ref or "v1.1.0"]
+        source, ref = _source_and_ref(source, ref)
+        argv += ["--source", source, "--ref", ref]
     if dry_run:
         argv.append("--dry-run")
     if allow_major:
@@ -53,25 +74,25 @@ def sync(c: Context, ref: str = "", source: str = "", dry_run: bool = False, onl
     _call(cmd.main, argv)
 
 
-@task(help={"ref": "release tag", "source": "skills source repository"})
-def manifest(c: Context, ref: str = "v1.1.0", source: str = "") -> None:
+@task(help={"ref": "release tag (default: the source's newest stable release tag)",
+            "source": "skills source repository (default: the demo source)"})
+def manifest(c: Context, ref: str = "", source: str = "") -> None:
     """Print the release manifest (scripts/build-manifest)."""
     from skillsync.commands import build_manifest as cmd
 
-    if not source:
-        from skillsync.commands.demo import demo_source
-
-        source = str(demo_source())
+    source, ref = _source_and_ref(source, ref)
     _call(cmd.main, ["--source", source, "--ref", ref])
 
 
 @task
 def validate(c: Context) -> None:
-    """Validate the demo release, the target files and the inventory (nox -s validate)."""
-    from skillsync.commands import demo, inventory
+    """Validate the demo release, the target files, the inventory and the generated docs
+    (what nox -s validate runs)."""
+    from skillsync.commands import demo, docs, inventory
 
     _call(demo.main, ["--validate-only"])
     _call(inventory.main, ["--check"])
+    _call(docs.main, ["--check"])
 
 
 @task
@@ -90,9 +111,10 @@ def demo(c: Context) -> None:
     _call(cmd.main, [])
 
 
-@task(help={"run": "run id or run directory"})
+@task(help={"run": "run id or run directory (e.g. .skillsync/demo/runs/7-major)"})
 def report(c: Context, run: str) -> None:
-    """Print a run's summary as Markdown (scripts/report)."""
+    """Print a run's summary as Markdown (scripts/report; a run id is looked up in
+    $SKILLSYNC_RUNS, else .skillsync/runs: the demo's are in .skillsync/demo/runs)."""
     from skillsync.commands import report as cmd
 
     _call(cmd.main, [run, "--format", "md"])

@@ -52,13 +52,44 @@ def isolate(mp: pytest.MonkeyPatch, home: Path) -> Path:
     return gitconfig
 
 
+# Written by tools around the suite, not by it: caches of pytest, nox, pip, mypy, ruff,
+# and .git (worktrees of this checkout share its object store).
+_TOOL_DIRS = (".git", ".nox", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".venv", "__pycache__",
+              ".egg-info", ".hypothesis")
+
+
+def _footprint(root: Path, depth: int) -> set[str]:
+    """Paths under `root` (to `depth` levels), minus the tools' own caches."""
+    out: set[str] = set()
+    if not root.is_dir():
+        return out
+    for p in root.glob("/".join(["*"] * depth)) if depth else []:
+        rel = str(p.relative_to(root))
+        if not any(part in _TOOL_DIRS or part.endswith(".egg-info") for part in rel.split("/")):
+            out.add(rel)
+    return out
+
+
+def _footprints(home: Path) -> dict[str, set[str]]:
+    return {"checkout": _footprint(ROOT, 1) | _footprint(ROOT, 2) | _footprint(ROOT, 3),
+            "home": _footprint(home, 1) | _footprint(home / ".cache", 1)
+            | _footprint(home / ".config", 1)}
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _isolated_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """The same isolation for session- and module-scoped fixtures, which run before
-    any function-scoped fixture (a module fixture that commits needs an identity)."""
+    any function-scoped fixture (a module fixture that commits needs an identity).
+    At the end, the suite must have written nothing in the checkout or the real HOME
+    (issue 12: everything lives in temporary directories)."""
+    real_home = Path(os.environ.get("HOME", "/nonexistent"))
+    before = _footprints(real_home)
     with pytest.MonkeyPatch.context() as mp:
         isolate(mp, tmp_path_factory.mktemp("session-home"))
         yield
+    after = _footprints(real_home)
+    leaked = {k: sorted(after[k] - before[k]) for k in after if after[k] - before[k]}
+    assert not leaked, f"the test suite wrote outside its temporary directories: {leaked}"
 
 
 @pytest.fixture(autouse=True)

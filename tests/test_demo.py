@@ -22,6 +22,9 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr[-3000:]
     err = proc.stderr
     assert "dry run wrote nothing" in err
+    # the hostile release is refused with its reason, the path shown escaped
+    assert "release refused" in err and "skills/helpful/x\\n100644" in err
+    assert "refused before any target was read" in err
     assert "Demo finished" in err
     runs = tmp_path / ".skillsync" / "demo" / "runs"
     rerun = json.loads((runs / "3-rerun" / "summary.json").read_text())

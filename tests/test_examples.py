@@ -24,12 +24,13 @@ from skillsync.examples import (
 )
 
 # Pinned so that "same SHAs on any machine" is checked, not just "same SHAs twice here".
-# If you changed examples/source on purpose, update these (and the demo notes quoting them).
+# If you changed examples/source (or examples.toolbox_pack) on purpose, update these (and
+# the demo notes quoting them).
 EXAMPLE_SHAS = {
     "v1.0.0": "7ef2f7a3c2fea60c3e2f13511507b35248da1d05",
     "v1.1.0": "77d4fd42ae6949036fc8403f588ef28ab9b0fc9c",
-    "v2.0.0-rc.1": "43566c58ddd530b508e54278492855e1b6b73908",
-    "v2.0.0": "69b53a23b6f1cc9813ebdaf524628d0f4ff60f35",
+    "v2.0.0-rc.1": "f3a7fd9ffbb1d582dbd21ad0947f7a00f2a59fff",
+    "v2.0.0": "7d4dd589dae01ed2ecdb8110e8f350606e7154af",
 }
 
 # What each release holds: skill name -> skill dir, and adapter paths.

@@ -371,8 +371,13 @@ def test_pull_request_body_says_what_and_how_back() -> None:
     assert "`pdf-tools`, `xlsx`" in body
     assert "Files changed: 42 (40 added, 1 modified, 1 deleted)" in body
     assert "... and 32 more" in body
-    assert "scripts/rollback --run 20260101T000000Z-abc123 --target acme-agents" in body
-    assert "docs/sync-rollback.md" in body
+    # Read in the downstream: the way back names the installed command, and the doc
+    # where it is (no link given: file, source and commit, never a bare relative path).
+    assert ("skillsync-rollback --run 20260101T000000Z-abc123 --target acme-agents --dry-run"
+            in body)
+    assert "scripts/" not in body
+    assert "`docs/sync-rollback.md` in `https://github.com/acme/skills.git` at `aaaaaaaaaaaa`" \
+        in body
     same = forge.pull_request_body(
         version="2.0.0", ref="v2.0.0", source="https://github.com/acme/skills.git",
         commit="a" * 40, run_id="20260101T000000Z-abc123", target_id="acme-agents",

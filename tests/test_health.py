@@ -116,12 +116,12 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
                                "submodule: {path: vendor/skills}\n",
             "sub-tree": f"repo: {sub_tree}\nmechanism: submodule\n"
                         "submodule: {path: vendor/skills}\n",
-            "hook-ok": f"mechanism: webhook\nurl: \"{base}/hook?token={QUERY_CANARY}\"\n"
+            "hook-ok": f"mechanism: webhook\nurl: \"{base}/hook?channel={QUERY_CANARY}\"\n"
                        "auth: {method: hmac, env: HEALTH_HOOK_SECRET}\n",
             "hook-404": f"mechanism: webhook\nurl: \"{base}/other\"\n",
             "hook-nohead": f"mechanism: webhook\nurl: \"{base}/nohead\"\n",
             "hook-5xx": f"mechanism: webhook\nurl: \"{base}/broken\"\n",
-            "hook-closed": f"mechanism: webhook\nurl: \"{closed}/hook?token={QUERY_CANARY}\"\n",
+            "hook-closed": f"mechanism: webhook\nurl: \"{closed}/hook?channel={QUERY_CANARY}\"\n",
             "disabled": f"repo: {tmp / 'does-not-exist.git'}\nmechanism: push\nenabled: false\n",
         }
         for tid, body in files.items():
@@ -258,7 +258,7 @@ def test_no_secret_or_query_string_in_output(fleet: dict[str, Any]) -> None:
     everything = proc.stdout + proc.stderr
     for secret in (CANARY_TOKEN, CANARY_HMAC, QUERY_CANARY):
         assert secret not in everything
-    assert "?…" in _checks(fleet, "hook-ok")["endpoint"][1]
+    assert "/hook?channel=***" in _checks(fleet, "hook-ok")["endpoint"][1]
 
 
 def test_only_and_output_file(fleet: dict[str, Any]) -> None:

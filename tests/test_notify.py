@@ -131,7 +131,12 @@ def test_issue_opened_once_commented_then_closed(tmp: Path, env: dict[str, str],
     assert issue.labels == ["skillsync-failure"]
     assert notify.marker("a") in (issue.body or "")
     assert err in (issue.body or "")
-    assert "scripts/rollback --run run-1 --target a" in (issue.body or "")
+    # A failed target was not changed: the issue says fix and re-sync, not roll back
+    # (docs/sync-rollback.md), and links the doc at the release commit.
+    assert "skillsync-sync --rerun-failed run-1" in (issue.body or "")
+    assert "rollback --run" not in (issue.body or "")
+    doc = "https://github.example/acme/skills/blob/c0ffee" + "0" * 34 + "/docs/sync-rollback.md"
+    assert doc + "#when-to-roll-back" in (issue.body or "")
     assert "https://github.example/" + repo + "/actions/runs/4242" in (issue.body or "")
 
     r2 = send(make_run(tmp, "run-2", [target("a", "failed", error="still broken")]), env)
@@ -195,9 +200,9 @@ def test_slack_and_email_carry_failures_errors_and_rollback(
     text = post.body["text"]
     blocks = json.dumps(post.body["blocks"])
     for part in ("acme-agents", "401 Bad credentials", "run-9", "2.0.0",
-                 "scripts/rollback --run run-9 --target acme-agents",
+                 "skillsync-sync --rerun-failed run-9",
                  "acme-agents.bundle", "docs/sync-rollback.md",
-                 "https://github.example/"):
+                 "https://github.example/acme/skills/blob/c0ffee"):
         assert part in text and part in blocks, part
     assert "docs-portal" not in text            # that target did not ask for Slack
     assert post.body["blocks"][0]["type"] == "header"
@@ -209,10 +214,10 @@ def test_slack_and_email_carry_failures_errors_and_rollback(
     lead = by_rcpt[("lead@acme.example",)]
     assert "failed for 2 targets" in lead.subject and "run-9" in lead.subject
     for part in ("acme-agents", "docs-portal", "HTTP 503", "401 Bad credentials",
-                 "scripts/rollback --run run-9 --target docs-portal",
-                 "scripts/rollback --run run-9 --target acme-agents",
-                 "docs/sync-rollback.md", "/actions/runs/4242"):
+                 "skillsync-sync --rerun-failed run-9",
+                 "/docs/sync-rollback.md#when-to-roll-back", "/actions/runs/4242"):
         assert part in lead.text, part
+    assert "skillsync-rollback" not in lead.text and "scripts/" not in lead.text
     assert "docs-portal" not in by_rcpt[("ops@acme.example",)].text
     assert all(m.auth_user == "notifier" for m in mails)
 
@@ -226,6 +231,9 @@ def test_on_success_sends_a_summary(tmp: Path, env: dict[str, str], slack: Webho
     assert [r.status for r in report.results] == ["delivered", "delivered"]
     (post,) = slack.deliveries[before_slack:]
     assert "1 no-op, 1 synced" in post.body["text"]
+    # The synced target is the one a rollback could apply to: the command names it.
+    assert "skillsync-rollback --run run-ok --target a --dry-run" in post.body["text"]
+    assert "--target b" not in post.body["text"]   # a no-op wrote nothing to undo
     (mail,) = smtp.messages[before_mail:]
     assert "a: synced" in mail.text
 
@@ -302,7 +310,7 @@ def test_cli_dry_run_contacts_nothing(tmp: Path, env: dict[str, str], slack: Web
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
     assert {v["status"] for v in out["channels"].values()} == {"dry-run"}
-    assert "scripts/rollback --run run-d --target a" in out["channels"]["slack"]["text"]
+    assert "skillsync-sync --rerun-failed run-d" in out["channels"]["slack"]["text"]
     assert (len(github.requests), len(slack.requests), len(smtp.messages)) == before
 
 

@@ -53,7 +53,7 @@ def test_open_then_update_never_duplicate(world: dict, gh: FakeGitHub,  # noqa: 
     pulls = gh.pulls("acme/agents")
     assert [(p.head_ref, p.state) for p in pulls] == [("skillsync/1.0.0", "open")]
     assert "skills-sync" in pulls[0].labels
-    assert "scripts/rollback --run r1 --target acme" in (pulls[0].body or "")
+    assert "skillsync-rollback --run r1 --target acme --dry-run" in (pulls[0].body or "")
 
     # Same release again, nothing changed: no API call at all.
     before = len(gh.requests)

@@ -157,8 +157,11 @@ CASES = [
     ("unclosed", "pdf-tools", "---\nname: pdf-tools\ndescription: d\n", True),
     ("duplicate-key", "pdf-tools", FM.format("name: pdf-tools\nname: pdf-tools\ndescription: d\n"),
      True),
-    # The spec says names use a-z; skills-ref accepts any Unicode lowercase letter.
-    ("unicode-name", "café", FM.format("name: café\ndescription: d\n"), False),
+    # The spec's wording is ambiguous ("unicode lowercase alphanumeric characters (a-z,
+    # 0-9)"); like skills-ref we accept any Unicode lowercase letter (and warn: not ASCII).
+    ("unicode-name", "café", FM.format("name: café\ndescription: d\n"), True),
+    ("unicode-uppercase", "CAFÉ", FM.format("name: CAFÉ\ndescription: d\n"), True),
+    ("nfkc-ligature", "file", FM.format("name: \ufb01le\ndescription: d\n"), True),
     # metadata is string -> string; YAML reads unquoted 1.10 as the number 1.1.
     # skills-ref (strictyaml) reads every scalar as a string and passes it.
     ("metadata-float", "pdf-tools",
@@ -194,3 +197,120 @@ def test_verdict_against_skills_ref(
     ours = any(f.severity == "error"
                for f in skills.check_skill(text, f"{folder}/SKILL.md", folder=folder))
     assert (ours == theirs) is agree, f"{case}: ours={ours} skills-ref={theirs}"
+
+
+# ----------------------------------------- skills-ref's own test suite, through our gate
+
+# The 21 cases of agentskills/agentskills skills-ref/tests/test_validator.py (at 69ef37e),
+# transcribed: (its test name, folder, SKILL.md or None, skills-ref says valid, how our
+# verdict relates). "agree": same verdict; "warn": skills-ref errors where we warn
+# (unknown top-level fields, a documented warning, issue 18); "path-policy": the spec
+# check agrees, but a decomposed (NFD) name cannot be a folder downstream, and the path
+# policy (skillsync.paths, issue 12) refuses it whatever the profile; "no-skill": a
+# directory without SKILL.md is no skill of a release; "no-release": a path that is
+# not a directory cannot be released at all.
+def _fm(front: str) -> str:
+    return f"---\n{front}---\nBody\n"
+
+
+REFERENCE_CASES: list[tuple[str, str, str | None, bool, str]] = [
+    ("test_valid_skill", "my-skill", _fm("name: my-skill\ndescription: A test skill\n"),
+     True, "agree"),
+    ("test_nonexistent_path", "nonexistent", None, False, "no-release"),
+    ("test_not_a_directory", "file.txt", None, False, "no-release"),
+    ("test_missing_skill_md", "my-skill", None, False, "no-skill"),
+    ("test_invalid_name_uppercase", "MySkill", _fm("name: MySkill\ndescription: A test skill\n"),
+     False, "agree"),
+    ("test_name_too_long", "a" * 70, _fm(f"name: {'a' * 70}\ndescription: A test skill\n"),
+     False, "agree"),
+    ("test_name_leading_hyphen", "-my-skill",
+     _fm("name: -my-skill\ndescription: A test skill\n"), False, "agree"),
+    ("test_name_consecutive_hyphens", "my--skill",
+     _fm("name: my--skill\ndescription: A test skill\n"), False, "agree"),
+    ("test_name_invalid_characters", "my_skill",
+     _fm("name: my_skill\ndescription: A test skill\n"), False, "agree"),
+    ("test_name_directory_mismatch", "wrong-name",
+     _fm("name: correct-name\ndescription: A test skill\n"), False, "agree"),
+    ("test_unexpected_fields", "my-skill",
+     _fm("name: my-skill\ndescription: A test skill\nunknown_field: should not be here\n"),
+     False, "warn"),
+    ("test_valid_with_all_fields", "my-skill",
+     _fm("name: my-skill\ndescription: A test skill\nlicense: MIT\nmetadata:\n  author: Test\n"),
+     True, "agree"),
+    ("test_allowed_tools_accepted", "my-skill",
+     _fm("name: my-skill\ndescription: A test skill\nallowed-tools: Bash(jq:*) Bash(git:*)\n"),
+     True, "agree"),
+    ("test_i18n_chinese_name", "技能", _fm("name: 技能\ndescription: A skill with Chinese name\n"),
+     True, "agree"),
+    ("test_i18n_russian_name_with_hyphens", "мой-навык",
+     _fm("name: мой-навык\ndescription: A skill with Russian name\n"), True, "agree"),
+    ("test_i18n_russian_lowercase_valid", "навык",
+     _fm("name: навык\ndescription: A skill with Russian lowercase name\n"), True, "agree"),
+    ("test_i18n_russian_uppercase_rejected", "НАВЫК",
+     _fm("name: НАВЫК\ndescription: A skill with Russian uppercase name\n"), False, "agree"),
+    ("test_description_too_long", "my-skill",
+     _fm(f"name: my-skill\ndescription: {'x' * 1100}\n"), False, "agree"),
+    ("test_valid_compatibility", "my-skill",
+     _fm("name: my-skill\ndescription: A test skill\ncompatibility: Requires Python 3.11+\n"),
+     True, "agree"),
+    ("test_compatibility_too_long", "my-skill",
+     _fm(f"name: my-skill\ndescription: A test skill\ncompatibility: {'x' * 550}\n"),
+     False, "agree"),
+    ("test_nfkc_normalization", "café", _fm("name: cafe\u0301\ndescription: A test skill\n"),
+     True, "path-policy"),
+]
+SKILL_CASES = [c for c in REFERENCE_CASES if c[2] is not None]
+
+
+def test_the_reference_suite_is_transcribed_faithfully(tmp: Path) -> None:
+    skills_ref = pytest.importorskip("skills_ref")
+    assert len(REFERENCE_CASES) == 21 and len(SKILL_CASES) == 18
+    for case, folder, text, valid, _ in REFERENCE_CASES:
+        d = tmp / case / folder
+        if case != "test_nonexistent_path":
+            d.parent.mkdir(parents=True)
+            if case == "test_not_a_directory":
+                d.write_text("test")
+            else:
+                d.mkdir()
+        if text is not None:
+            (d / "SKILL.md").write_text(text, encoding="utf-8")
+        assert (skills_ref.validate(d) == []) is valid, case
+
+
+def _ours(folder: str, text: str) -> bool:
+    """Our verdict at the spec level: no error."""
+    return not any(f.severity == "error"
+                   for f in skills.check_skill(text, f"skills/{folder}/SKILL.md", folder=folder))
+
+
+@pytest.mark.parametrize(("case", "folder", "text", "valid", "relation"), SKILL_CASES,
+                         ids=[c[0] for c in SKILL_CASES])
+def test_reference_case_through_build_manifest_and_the_gate(
+        tmp: Path, case: str, folder: str, text: str, valid: bool, relation: str) -> None:
+    from conftest import git, make_repo
+    from skillsync import manifest as mf
+    from skillsync.errors import SkillsyncError
+    from skillsync.validate import validate
+
+    # the spec check alone: only the documented warning differs
+    assert _ours(folder, text) is (valid or relation == "warn"), case
+    # one release per case, through build-manifest and validate-sync-targets' library
+    repo = make_repo(tmp / "src", {f"skills/{folder}/SKILL.md": text})
+    git("tag", "v1.0.0", cwd=repo)
+    try:
+        m = mf.build_manifest(str(repo), "v1.0.0")
+    except SkillsyncError as exc:  # the path policy may refuse at build time
+        assert relation == "path-policy" and "NFC" in exc.message, (case, exc)
+        return
+    found = validate(m, source=str(repo), targets_dir=None)
+    errors = {f.code for f in found if f.severity == "error"}
+    if relation == "agree":
+        assert (not errors) is valid, (case, found)
+    elif relation == "warn":
+        assert not errors and {f.code for f in found} == {"skill-unknown-field"}
+    else:
+        assert errors == {"skill-name-unsafe"}, (case, found)
+        assert any("not NFC-normalised" in f.message for f in found)
+    if valid and not folder.isascii():
+        assert "skill-name-portability" in {f.code for f in found}

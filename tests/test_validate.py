@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ import pytest
 
 from conftest import SCRIPTS, git, make_repo, run_script
 from skillsync import manifest as mf
-from skillsync.findings import Finding
+from skillsync.findings import Finding, has_errors
 from skillsync.validate import validate
 
 
@@ -179,7 +180,7 @@ def test_findings_to_file_and_exit_0(tmp: Path) -> None:
 
 @pytest.mark.parametrize(("stdin", "args", "message"), [
     ("{not json", ["--manifest", "-"], "stdin:1: manifest is not valid JSON"),
-    ("", ["--manifest", "-"], "manifest is not valid JSON"),
+    ("", ["--manifest", "-"], "empty input on stdin"),
     (None, [], "nothing to validate"),
     (None, ["--targets", "missing-dir"], "missing-dir: no such directory"),
     (None, ["--manifest", "nope.json"], "cannot read nope.json"),
@@ -218,3 +219,130 @@ def test_remote_flag_adds_health_findings(tmp_path: Path) -> None:
     findings = json.loads(res.stdout)
     assert {f["code"] for f in findings} >= {"health-remote"}
     assert all("gone" in f["message"] for f in findings)
+
+
+# ------------------------------------------------------- files a skill loses (issue 12.8)
+
+
+def _dropping_release(tmp: Path) -> tuple[Path, dict[str, Any]]:
+    """A release whose skill `a` holds a symlink, an oversized file, a file with a
+    non-UTF-8 name and a submodule; plus a symlink outside every skill."""
+    repo = make_repo(tmp / "src", {
+        "skills/a/SKILL.md": skill_md("a"),
+        "skills/a/references/big.md": "x" * 5000 + "\n",
+        "README.md": "outside every skill\n",
+    })
+    os.symlink("../../README.md", repo / "skills/a/linked.md")
+    os.symlink("README.md", repo / "top-link.md")
+    with open(os.path.join(os.fsencode(repo), b"skills/a/caf\xe9.txt"), "wb") as fh:
+        fh.write(b"latin-1 name\n")
+    git("add", "-A", cwd=repo)
+    head = git("rev-parse", "HEAD", cwd=repo)
+    git("update-index", "--add", "--cacheinfo", f"160000,{head},skills/a/vendor/lib", cwd=repo)
+    git("commit", "-q", "-m", "drops", cwd=repo)
+    git("tag", "v1.1.0", cwd=repo)
+    return repo, mf.build_manifest(str(repo), "v1.1.0", max_file_bytes=4096)
+
+
+def test_files_dropped_from_a_skill_are_warnings_naming_file_and_reason(tmp: Path) -> None:
+    repo, m = _dropping_release(tmp)
+    assert {s["reason"] for s in m["skipped"]} == {"symlink", "too-large", "non-utf8-path",
+                                                   "submodule"}
+    found = validate(m, source=str(repo), targets_dir=None)
+    dropped = {f.path: f for f in found if f.code == "skill-file-dropped"}
+    assert set(dropped) == {"skills/a/linked.md", "skills/a/references/big.md",
+                            "skills/a/caf\\\\xe9.txt", "skills/a/vendor/lib"}
+    assert all(f.severity == "warning" and "skill 'a'" in f.message for f in dropped.values())
+    assert "a symlink" in dropped["skills/a/linked.md"].message
+    assert "5,001 bytes, over the 4,096-byte limit" in dropped["skills/a/references/big.md"].message
+    assert "not UTF-8" in dropped["skills/a/caf\\\\xe9.txt"].message
+    assert "a submodule" in dropped["skills/a/vendor/lib"].message
+    assert not any("top-link" in f.path for f in found)  # not inside any skill
+    assert not has_errors(found)
+
+
+def test_a_skipped_list_emptied_by_hand_hides_nothing(tmp: Path) -> None:
+    # `skipped` is outside the manifest digest: the drops are recomputed from the commit.
+    repo, m = _dropping_release(tmp)
+    m["skipped"] = []
+    assert mf.check_digest(m) == []
+    codes = [f.code for f in validate(m, source=str(repo), targets_dir=None)]
+    assert codes.count("skill-file-dropped") == 4
+
+
+def test_strict_turns_warnings_into_errors(tmp: Path) -> None:
+    _, m = _dropping_release(tmp)
+    plain = run_script("validate-sync-targets", "--manifest", "-", input=json.dumps(m), cwd=tmp)
+    assert plain.returncode == 0, plain.stderr
+    assert {f["severity"] for f in json.loads(plain.stdout)} == {"warning"}
+    assert "0 error(s), 4 warning(s)" in plain.stderr.splitlines()[-1]
+    strict = run_script("validate-sync-targets", "--manifest", "-", "--strict",
+                        input=json.dumps(m), cwd=tmp)
+    assert strict.returncode == 1, strict.stderr
+    assert {f["severity"] for f in json.loads(strict.stdout)} == {"error"}
+    assert strict.stderr.splitlines()[-1].startswith(
+        "validate-sync-targets: 4 error(s) (4 of them warnings made errors by --strict), "
+        "0 warning(s)")
+
+
+# ------------------------------------------------------------------ SKILL.md bodies
+
+
+def test_broken_dropped_outside_and_deep_references_with_their_lines(tmp: Path) -> None:
+    text = ("---\nname: a\ndescription: d\n---\n# A\n\n"            # body starts on line 5
+            "See [the guide](references/guide.md).\n"              # 7: shipped
+            "Then [missing](references/missing.md#part).\n"        # 8: broken
+            "Run `scripts/gone.py` first.\n"                       # 9: broken (bare path)
+            "Read [linked](linked.md) and [up](../b/SKILL.md).\n"  # 10: dropped, outside
+            "```\npython3 scripts/run.py\n```\n"                    # 12: shipped, in a fence
+            "[web](https://example.com) [top](#a)\n")
+    repo = make_repo(tmp / "src", {
+        "skills/a/SKILL.md": text,
+        "skills/a/references/guide.md": "Details in [deep](deep.md).\n",
+        "skills/a/references/deep.md": "deep\n",
+        "skills/a/scripts/run.py": "print()\n",
+        "skills/b/SKILL.md": skill_md("b"),
+        "skills/a/target.md": "t\n",
+    })
+    os.symlink("target.md", repo / "skills/a/linked.md")
+    git("add", "-A", cwd=repo)
+    git("commit", "-q", "-m", "link", cwd=repo)
+    m = mf.build_manifest(str(repo), "HEAD")
+    got = [(f.path, f.code, f.severity) for f in validate(m, source=str(repo), targets_dir=None)
+           if f.code.startswith("skill-ref")]
+    assert sorted(got) == [
+        ("skills/a/SKILL.md:10", "skill-ref-dropped", "warning"),
+        ("skills/a/SKILL.md:10", "skill-ref-outside", "warning"),
+        ("skills/a/SKILL.md:7", "skill-ref-depth", "info"),
+        ("skills/a/SKILL.md:8", "skill-ref-missing", "warning"),
+        ("skills/a/SKILL.md:9", "skill-ref-missing", "warning"),
+    ]
+
+
+def test_length_guidance_is_info(tmp: Path) -> None:
+    body = "".join(f"line {i} " + "word " * 40 + "\n" for i in range(520))
+    repo, m = release(tmp, {"skills/a/SKILL.md": skill_md("a") + body})
+    found = {f.code: f for f in validate(m, source=str(repo), targets_dir=None)}
+    assert found["skill-body-long"].severity == "info"
+    assert "is 525 lines" in found["skill-body-long"].message
+    assert found["skill-body-tokens"].severity == "info"
+    assert not has_errors(found.values())
+
+
+def test_a_bare_path_into_a_directory_the_skill_lacks_is_the_users_project(tmp: Path) -> None:
+    text = skill_md("a") + "Run `scripts/test.sh` in the repository, then read assets/x.png.\n"
+    repo, m = release(tmp, {"skills/a/SKILL.md": text, "skills/a/assets/logo.png": b"\x89PNG"})
+    got = [(f.path, f.message) for f in validate(m, source=str(repo), targets_dir=None)]
+    assert got == [("skills/a/SKILL.md:6", "'assets/x.png' is not a file of this skill in the "
+                    "release: the reference is broken downstream")]
+
+
+def test_a_file_removed_from_the_manifest_is_caught(tmp: Path) -> None:
+    # Dropping an entry and recomputing the digest passes every per-file check; the
+    # commit's tree still says the skill has the file.
+    repo, m = release(tmp, {"skills/a/SKILL.md": skill_md("a"), "skills/a/scripts/x.py": "1\n"})
+    m["skills"][0]["files"] = [f for f in m["skills"][0]["files"] if f["path"] != "scripts/x.py"]
+    m["limits"]["max_file_bytes"] = 10**9  # nor does a raised limit hide anything
+    m["digest"] = mf.compute_digest(m)
+    assert errors(validate(m, source=str(repo), targets_dir=None)) == [
+        ("skills/a/scripts/x.py", "manifest-file-unlisted")]

@@ -545,7 +545,10 @@ def test_failed_canary_stops_the_later_waves_and_is_reported(failing_canary: dic
     assert "(roll back: scripts/rollback --run gh-201 --target canary)" in merge.stdout
     assert "::error title=skillsync later%3A not-attempted::not attempted" in merge.stdout
     assert run.results["report"] == "failure" and run.results["notify"] == "success"
-    assert "### Roll back" in run.summary()
+    # Nothing was written: the summary says re-sync, not roll back (sync-rollback.md).
+    assert "### Failed: fix, then re-sync" in run.summary()
+    assert "skillsync-sync --rerun-failed gh-201" in run.summary()
+    assert "### Roll back" not in run.summary()
     # The run directory, with every target's result and log, is an artifact.
     assert (emu.store / "skillsync-run" / "results" / "later.json").exists()
 

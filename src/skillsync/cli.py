@@ -82,9 +82,16 @@ def positive_int(text: str) -> int:
 
 
 def read_text(arg: str) -> str:
-    """Read a file argument; `-` is stdin."""
+    """Read a file argument; `-` is stdin.
+
+    Empty stdin is refused with its own message: in `a | b --manifest -`, when `a`
+    fails it prints nothing, and "not valid JSON" from `b` would be a second,
+    misleading error under the first (issue 13)."""
     if arg == "-":
-        return sys.stdin.read()
+        text = sys.stdin.read()
+        if not text.strip():
+            raise UsageError("empty input on stdin (did the command before the pipe fail?)")
+        return text
     try:
         return Path(arg).read_text(encoding="utf-8")
     except OSError as exc:
@@ -103,15 +110,30 @@ def read_json(arg: str, what: str = "JSON") -> Any:
 
 def emit_json(obj: Any, output: str = "-") -> None:
     """Canonical JSON to stdout, or atomically to `output`."""
-    from skillsync.fsutil import atomic_write, dumps
+    from skillsync.fsutil import dumps
     from skillsync.secrets import redact_obj
 
-    text = dumps(redact_obj(obj))
+    emit_text(dumps(redact_obj(obj)), output)
+
+
+def emit_text(text: str, output: str = "-") -> None:
+    """`text` (redacted) to stdout, or atomically to `output`. An `output` that cannot
+    be written (a directory, a path under a file, an unwritable directory) is a
+    UsageError naming it: exit 2, one line, no partial file."""
+    from skillsync.fsutil import atomic_write
+    from skillsync.paths import show
+    from skillsync.secrets import redact
+
+    text = redact(text)
     if output in ("-", ""):
         sys.stdout.write(text)
         sys.stdout.flush()
-    else:
+        return
+    try:
         atomic_write(output, text)
+    except OSError as exc:
+        reason = "is a directory" if Path(output).is_dir() else (exc.strerror or str(exc))
+        raise UsageError(f"cannot write the output file: {reason}", where=show(output)) from None
 
 
 def say(message: str, stream: TextIO | None = None) -> None:
@@ -168,13 +190,27 @@ def _write_crash(tb: str, run_log: Path | None) -> str:
     return path
 
 
+def prog_name(name: str, argv0: str | None = None) -> str:
+    """The name a user typed for command `name`: `skillsync-sync` for the console
+    command, `sync` for scripts/sync. Anything else (`python -m`, a test runner)
+    keeps `name`, so generated help (docs/cli.md) does not depend on who ran it."""
+    base = os.path.basename(sys.argv[0] if argv0 is None else argv0)
+    return base if base in (name, f"{PROG_PREFIX}-{name}") else name
+
+
 def main_wrapper(
     build: Callable[[], argparse.ArgumentParser],
     body: Callable[[argparse.Namespace], int],
     argv: Sequence[str] | None,
 ) -> int:
-    """Parse `argv` with the parser from `build`, then `run(body, ...)`."""
+    """Parse `argv` with the parser from `build`, then `run(body, ...)`.
+
+    Only a real command line (`argv` None: this process is the command) takes its
+    program name from argv[0]; a caller passing `argv` (invoke, the demo, scripts/docs)
+    gets the parser's own name."""
     p = build()
+    if argv is None:
+        p.prog = prog_name(p.prog)
     try:
         args = p.parse_args(argv)
     except UsageError as exc:

@@ -158,7 +158,7 @@ def escalation_table(targets: Sequence[Target]) -> str:
         lines.append("| " + " | ".join(_cell(c) for c in (
             ident, t.risk, t.mechanism, t.owner or "**none - add `owner`**",
             t.escalation or "**none - add `escalation`**", cred, ", ".join(channels) or "none",
-            f"`scripts/rollback --run RUN --target {t.id}`")) + " |")
+            f"`skillsync-rollback --run RUN --target {t.id}`")) + " |")
     return "\n".join(lines) + "\n"
 
 

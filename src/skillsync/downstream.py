@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from skillsync import git
-from skillsync.errors import TargetError
+from skillsync import git, gitauth
+from skillsync.errors import GitError, TargetError
 from skillsync.lock import Lock, LockError, parse_lock
 
 # upload-pack runs as our child for local and file:// remotes; these let it
@@ -117,9 +117,12 @@ class TargetRepo:
     def heads(self, branches: Sequence[str]) -> dict[str, str]:
         """branch -> sha for the branches that exist on the remote."""
         self.counters.ls_remote += 1
-        refs = git.ls_remote(
-            transport_url(self.url), [f"refs/heads/{b}" for b in branches], env=self._env()
-        )
+        try:
+            refs = git.ls_remote(
+                transport_url(self.url), [f"refs/heads/{b}" for b in branches], env=self._env()
+            )
+        except GitError as exc:  # a 401/403 is said as such (RELIABILITY.md 17)
+            raise gitauth.check(exc, "ls-remote", self.url) from None
         return {
             name.removeprefix("refs/heads/"): sha
             for name, sha in refs.items()
@@ -156,8 +159,11 @@ class TargetRepo:
         if branches:
             self.counters.fetches += 1
             specs = [f"+refs/heads/{b}:refs/remotes/origin/{b}" for b in branches]
-            self._git(["fetch", "-q", "--depth=1", "--filter=blob:none", "--no-tags",
-                       "origin", *specs])
+            try:
+                self._git(["fetch", "-q", "--depth=1", "--filter=blob:none", "--no-tags",
+                           "origin", *specs])
+            except GitError as exc:
+                raise gitauth.check(exc, "fetch", self.url) from None
         return self.git_dir
 
     def fetch_commits(self, shas: Iterable[str]) -> None:
@@ -233,22 +239,37 @@ class TargetRepo:
         parent: str | None,
         changes: Mapping[str, tuple[str, str] | None],
         message: str,
+        *,
+        within: Sequence[str],
     ) -> str:
         """A commit on `parent` with `changes` (path -> (mode, blob), or None to
-        delete); returns `parent` itself when the tree would not change."""
+        delete); returns `parent` itself when the tree would not change.
+
+        Containment is proved here, in the one place commits are built (issue 12):
+        every path must pass the path policy, the index is fed NUL-terminated records
+        (a newline in a name cannot inject an entry), and the finished tree is diffed
+        against `parent`: a change to any path outside `within` (directories, or files
+        skillsync owns by name) means no commit and a TargetError naming the path."""
+        from skillsync import paths
+
         assert self.git_dir is not None
+        for path in changes:
+            problem = paths.problem(path)
+            if problem:
+                raise TargetError(f"refusing to write '{paths.show(path)}': {problem}")
         index = self.git_dir / "skillsync.index"
         env = {**self._env(), "GIT_INDEX_FILE": str(index)}
         gd = ["--git-dir", str(self.git_dir)]
-        lines = [
-            f"0 {'0' * 40}\t{path}" if entry is None else f"{entry[0]} {entry[1]}\t{path}"
+        records = b"".join(
+            (f"0 {'0' * 40}\t" if entry is None else f"{entry[0]} {entry[1]}\t").encode()
+            + path.encode("utf-8", "surrogateescape") + b"\0"
             for path, entry in sorted(changes.items())
-        ]
+        )
         try:
             if parent:
                 git.run([*gd, "read-tree", parent], env=env)
-            git.run([*gd, "update-index", "--add", "--remove", "--index-info"], env=env,
-                    input=("\n".join(lines) + "\n").encode())
+            git.run([*gd, "update-index", "--add", "--remove", "-z", "--index-info"], env=env,
+                    input=records)
             # --missing-ok: the downstream's own blobs are on its remote already; a plain
             # write-tree would lazily download every one of them (134 MB vs 11 MB in the bench).
             tree = git.run([*gd, "write-tree", "--missing-ok"], env=env).stdout.decode().strip()
@@ -256,12 +277,55 @@ class TargetRepo:
             index.unlink(missing_ok=True)
         if parent and self.out(["rev-parse", f"{parent}^{{tree}}"]) == tree:
             return parent
+        outside = [p for p in self.changed_paths(parent, tree)
+                   if not any(paths.inside(p, root) for root in within)]
+        if outside:
+            raise TargetError(
+                f"refusing to push: the sync commit would change '{paths.show(outside[0])}'"
+                + (f" and {len(outside) - 1} more path(s)" if len(outside) > 1 else "")
+                + " outside " + ", ".join(paths.show(r) for r in within) + "; nothing pushed")
         args = [*git.IDENTITY, *gd, "commit-tree", tree, "-F", "-"]
         if parent:
             args += ["-p", parent]
         sha = git.run(args, env=self._env(), input=message.encode()).stdout.decode().strip()
         self.built.append(sha)
         return sha
+
+    def changed_paths(self, old: str | None, new: str) -> list[str]:
+        """Every path whose entry differs between tree-ish `old` (None: empty) and `new`,
+        from tree objects alone (no blob is read, so a blob-less clone suffices)."""
+        if old:
+            args = ["diff-tree", "-r", "-z", "--no-renames", "--name-only", old, new]
+        else:
+            args = ["ls-tree", "-r", "-z", "--full-tree", "--name-only", new]
+        raw = self._git(args).stdout
+        return [p.decode("utf-8", "surrogateescape") for p in raw.split(b"\0") if p]
+
+    def check_dirs(self, commit: str, dirs: Iterable[str]) -> None:
+        """Every directory we may write into must be a plain directory (or absent) in
+        the target's tree at `commit`, all the way down: a `dest` that passes through a
+        symlink, a submodule or a file committed downstream is refused, not replaced."""
+        from skillsync import paths
+
+        prefixes = sorted({"/".join(d.split("/")[:i]) for d in dirs
+                           for i in range(1, len(d.split("/")) + 1)})
+        if not prefixes:
+            return
+        raw = self._git(["ls-tree", "-z", "--full-tree", commit, "--", *prefixes]).stdout
+        kinds = {"120000": "a symlink", "160000": "a submodule"}
+        for rec in raw.split(b"\0"):
+            meta, _, name = rec.partition(b"\t")
+            path = name.decode("utf-8", "surrogateescape")
+            if not rec or path not in prefixes:
+                continue
+            mode = meta.split()[0].decode()
+            if mode != "040000":
+                what = kinds.get(mode, "a file")
+                under = [d for d in sorted(dirs) if paths.inside(d, path)]
+                raise TargetError(
+                    f"'{paths.show(under[0] if under else path)}' passes through "
+                    f"'{paths.show(path)}', which is {what} in the target; refusing to write "
+                    "there (make it a plain directory, or choose another dest)")
 
     def push(self, refspecs: Sequence[str], *, leases: Sequence[str] = ()) -> None:
         """Push atomically (all refs or none); `leases` are --force-with-lease=ref:expect."""
@@ -271,9 +335,12 @@ class TargetRepo:
         checkpoint("push")
         proc = self._git(args, check=False)
         if proc.returncode != 0:
-            self.rejected = push_failure(proc.stdout.decode("utf-8", "replace"),
-                                         proc.stderr.decode("utf-8", "replace"))
-            raise TargetError(self.rejected)
+            stdout = proc.stdout.decode("utf-8", "replace")
+            stderr = proc.stderr.decode("utf-8", "replace")
+            err = gitauth.error_for(stderr, "push", self.url) \
+                or TargetError(push_failure(stdout, stderr))
+            self.rejected = str(err)
+            raise err
         checkpoint("pushed")
 
     def trailers(self, commit: str) -> dict[str, str]:
@@ -300,6 +367,8 @@ def push_failure(stdout: str, stderr: str) -> str:
         msg = f"push refused: the branch moved on (non-fast-forward); never forced ({detail})"
     elif "stale info" in text:
         msg = f"push refused: the branch changed since we read it (lease) ({detail})"
+    elif (code := gitauth.status_of(stderr)) is not None:
+        msg = f"push refused: HTTP {code}: {gitauth.advice(None, code, 'push')} ({detail})"
     else:
         msg = f"push rejected: {detail}"
     return redact(msg)

@@ -49,10 +49,26 @@ class SourceError(SkillsyncError):
     exit_code = EXIT_USAGE
 
 
+class ReleaseRefused(SkillsyncError):
+    """The release (or a manifest said to describe it) breaks the path policy or does
+    not match its source: nothing is synced anywhere (issue 12)."""
+
+    exit_code = EXIT_USAGE
+
+
 class TargetError(SkillsyncError):
     """One target failed; the run goes on with the others."""
 
     exit_code = EXIT_FAILED
+
+
+class AuthError(TargetError):
+    """A target refused our credential: HTTP 401 or 403 from git or the forge API, or an
+    SSH key refused. The message names the auth method and the variable to renew
+    (RELIABILITY.md 17); the sync leaves a manual fallback bundle (skillsync.fallback).
+    `status` is the HTTP status (401/403) when known."""
+
+    status: int | None = None
 
 
 class PolicyHalt(SkillsyncError):

@@ -39,6 +39,12 @@ EXAMPLE_RELEASES: tuple[tuple[str, str], ...] = (
     ("v2.0.0", "2025-06-16T10:00:00"),
 )
 EXAMPLE_TAGS: tuple[str, ...] = tuple(tag for tag, _ in EXAMPLE_RELEASES)
+# From v2.0.0-rc.1 on, the example also vendors a plugin pack of 60 small skills,
+# generated here rather than kept as 60 snapshot folders: it is what takes a target that
+# receives every skill past Claude Code's ~8,000-character skill listing budget, so the
+# demo shows that warning (issue 18). Same text every build, so the same SHAs.
+PACK_TAGS: tuple[str, ...] = ("v2.0.0-rc.1", "v2.0.0")
+PACK_DIR = "plugins/ops-toolbox"
 
 _NAME = "Example Skills Release Bot"
 _EMAIL = "releases@example-skills.invalid"
@@ -72,7 +78,9 @@ def build_example_source(dest: Path, *, source: Path = EXAMPLES_DIR) -> dict[str
     already holds exactly this history it is left alone; any other content is refused.
     """
     releases = [
-        Release(tag, _epoch(date), read_snapshot(source / tag)) for tag, date in EXAMPLE_RELEASES
+        Release(tag, _epoch(date),
+                {**read_snapshot(source / tag), **(toolbox_pack() if tag in PACK_TAGS else {})})
+        for tag, date in EXAMPLE_RELEASES
     ]
     extra = sorted({p.name for p in source.iterdir() if p.is_dir()} - set(EXAMPLE_TAGS))
     if extra:
@@ -98,6 +106,34 @@ def read_snapshot(root: Path) -> dict[str, tuple[str, bytes]]:
                 raise SkillsyncError("only regular files belong in a snapshot", where=str(path))
             data = path.read_bytes()
             files[rel] = (mode_for(data), data)
+    return files
+
+
+_PACK_VERBS = ("audit", "bump", "check", "clean", "draft", "explain", "format", "lint",
+               "migrate", "profile", "review", "scan", "summarise", "tag", "test")
+_PACK_NOUNS = ("configs", "dependencies", "docs", "logs")
+
+
+def toolbox_pack() -> dict[str, tuple[str, bytes]]:
+    """The ops-toolbox plugin: one skill per verb and noun, each a valid SKILL.md."""
+    files = {f"{PACK_DIR}/.claude-plugin/plugin.json": _text(
+        '{\n  "name": "ops-toolbox",\n  "version": "1.0.0",\n'
+        '  "description": "Small routine skills for repository chores.",\n'
+        '  "author": {"name": "Example Skills"}\n}\n')}
+    for verb in _PACK_VERBS:
+        for noun in _PACK_NOUNS:
+            name = f"{verb}-{noun}"
+            files[f"{PACK_DIR}/skills/{name}/SKILL.md"] = _text(
+                f"---\nname: {name}\n"
+                f"description: {verb.capitalize()} the {noun} of a repository the ops-toolbox "
+                f"way, with what to look at first, which commands to run and how to report what "
+                f"you found. Use when the user asks to {verb} {noun}.\n"
+                "license: Apache-2.0\nmetadata:\n  author: example-skills\n"
+                f'  plugin: ops-toolbox\n  version: "1.0.0"\n---\n\n'
+                f"# {verb.capitalize()} {noun}\n\n"
+                f"1. List the {noun} the repository has, and say which ones you will {verb}.\n"
+                f"2. {verb.capitalize()} them one at a time; stop at the first surprise.\n"
+                "3. Report what you did in three lines or fewer.\n")
     return files
 
 

@@ -26,9 +26,9 @@ import re
 from pathlib import Path
 
 from skillsync.downstream import TargetRepo
-from skillsync.errors import GitError, SkillsyncError
+from skillsync.errors import AuthError, GitError, SkillsyncError
 from skillsync.mechanisms.base import Context, Mechanism, commit_message
-from skillsync.plan import Plan, desired_files, new_lock
+from skillsync.plan import Plan, desired_files, new_lock, write_roots
 
 # What git, the forge and sync_one say when the target refuses us (lower case).
 _NO_WRITE = re.compile(
@@ -39,6 +39,8 @@ _NO_WRITE = re.compile(
 
 def cannot_write(exc: BaseException, repo: TargetRepo | None) -> bool:
     """True when `exc` means the target refuses us (not a race a re-run would fix)."""
+    if isinstance(exc, AuthError):   # 401/403 from git or the forge API, an SSH key refused
+        return True
     text = str(exc).lower()
     if "non-fast-forward" in text or "changed since we read it" in text:
         return False
@@ -107,7 +109,7 @@ def _commit(ctx: Context, mech: Mechanism, plan: Plan | None,
         path = str(plan.pointer["path"])
         msg = commit_message(ctx, f"skillsync: move {path} to skills {ctx.version}")
         return repo.build_commit(parent, {path: ("160000", ctx.manifest["source"]["commit"])},
-                                 msg)
+                                 msg, within=(path,))
     return None
 
 
@@ -121,7 +123,7 @@ def _orphan(ctx: Context, repo: TargetRepo) -> str | None:
     changes[t.lock_path] = ("100644", repo.hash_object(lock.to_json().encode()))
     msg = commit_message(ctx, f"skillsync: sync skills {ctx.version} (manual fallback)",
                          "Built without reading the target: release files and lock only.")
-    return repo.build_commit(None, changes, msg)
+    return repo.build_commit(None, changes, msg, within=write_roots(t))
 
 
 def _bundle(repo: TargetRepo, commit: str, ref: str, path: Path) -> None:
@@ -134,17 +136,18 @@ def _readme(out: Path, ctx: Context, reason: str, commit: str | None, plan: Plan
             *, based: bool) -> None:
     from skillsync.fsutil import atomic_write
     from skillsync.secrets import redact
-    from skillsync.targets import display_url
+    from skillsync.urls import redact_url
 
     t = ctx.target
     ref = f"skillsync/{ctx.version}"
     auth = (f"auth method `{t.auth.method}` via the variable `{t.auth.env}`: renew that credential"
-            if t.auth.env else "no credential configured (auth method `none`)")
+            if t.auth.env else "no credential configured (auth method `none`); if the remote "
+            "asks for one, add `auth: {method: token, env: NAME}` to the target file")
     lines = [
         f"# Manual sync: {t.id} -> skills {ctx.version} (run {ctx.run.run_id})", "",
         f"skillsync could not write to this target: {redact(reason)}", "",
         f"- target: `{t.id}` ({t.mechanism}), "
-        + (f"repository `{display_url(t.repo)}`, branch `{t.branch}`" if t.repo else "webhook"),
+        + (f"repository `{redact_url(t.repo)}`, branch `{t.branch}`" if t.repo else "webhook"),
         f"- credential: {auth}, or grant it write access.",
         f"- owner: {t.owner or '(not set)'}; escalation: {t.escalation or '(not set)'}", "",
     ]

@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from skillsync import secrets
-from skillsync.errors import TargetError
+from skillsync.errors import AuthError, TargetError
+from skillsync.urls import redact_url
 
 if TYPE_CHECKING:
     import requests
@@ -54,8 +55,9 @@ class ForgeError(TargetError):
         super().__init__(secrets.redact(message))
 
 
-class ForgeAuthError(ForgeError):
-    """401, or 403 that is not a rate limit: the credential must be renewed or widened."""
+class ForgeAuthError(ForgeError, AuthError):
+    """401, or 403 that is not a rate limit: the credential must be renewed or widened
+    (an AuthError, like git's own 401/403: skillsync.gitauth)."""
 
 
 class ForgeRateLimitError(ForgeError):
@@ -562,17 +564,25 @@ def pull_request_body(
     added: Sequence[str] = (),
     modified: Sequence[str] = (),
     deleted: Sequence[str] = (),
-    rollback_doc: str = ROLLBACK_DOC,
+    rollback_doc: str | None = None,
+    rollback_workflow: str | None = None,
     max_files: int = 30,
 ) -> str:
     """Markdown body of a sync pull request: what, from where, and the way back.
 
+    The body is read in the downstream repository, so the way back is absolute:
+    `rollback_doc` the source's docs/sync-rollback.md at the release commit and
+    `rollback_workflow` its rollback workflow's page (skillsync.links), else text
+    naming where the doc is; commands are the installed console names.
     Deterministic: the same inputs (a re-run of the same run) give the same
     bytes, so open-or-update finds it unchanged and makes no write.
     """
+    from skillsync import links
+    from skillsync.paths import show
+
     link = commit_url(source, commit)
     commit_text = f"[`{commit[:12]}`]({link})" if link else f"`{commit}`"
-    source_text = secrets.redact(strip_userinfo(source))
+    source_text = secrets.redact(redact_url(source))
     n = len(added) + len(modified) + len(deleted)
     lines = [
         f"Release **{version}**" + (f" (`{ref}`)" if ref and ref != version else "")
@@ -597,11 +607,22 @@ def pull_request_body(
         if n > listed:
             lines.append(f"- ... and {n - listed} more (see the run's plan)")
         lines += ["", "</details>", ""]
+    doc = (f"[{ROLLBACK_DOC}]({rollback_doc})" if rollback_doc
+           else f"`{ROLLBACK_DOC}` in `{source_text}` at `{commit[:12]}`")
+    number = links.ci_run_number(run_id)
+    lines += ["Should this release be wrong here, the source's maintainers can undo this "
+              f"sync (how, per mechanism: {doc}):", ""]
+    if number:
+        where = f"[rollback workflow]({rollback_workflow})" if rollback_workflow else \
+            "rollback workflow"
+        lines.append(f"- the {where} with `run_id` {number} and `targets` "
+                     f"`{show(target_id)}` (a dry run by default), or")
     lines += [
-        f"To undo this sync (see [{ROLLBACK_DOC}]({rollback_doc})):",
+        "- with skillsync installed and this run's directory at hand:",
         "",
         "```",
-        f"scripts/rollback --run {run_id} --target {target_id}",
+        links.rollback_command(run_id, [target_id], dry_run=True),
+        links.rollback_command(run_id, [target_id]),
         "```",
         "",
         # Not notify's issue marker (skillsync:target=): a PR must never match it.
@@ -609,14 +630,3 @@ def pull_request_body(
         "",
     ]
     return "\n".join(lines)
-
-
-def strip_userinfo(url: str) -> str:
-    """`url` without a user:password part (sources may be given with one)."""
-    parts = urlsplit(url)
-    if parts.scheme and parts.username is not None:
-        netloc = parts.hostname or ""
-        if parts.port:
-            netloc = f"{netloc}:{parts.port}"
-        return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
-    return url

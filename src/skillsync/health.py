@@ -13,7 +13,6 @@ others (pre-commit's autoupdate does the same across repositories).
 
 from __future__ import annotations
 
-import os
 import tempfile
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -22,9 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from skillsync import defaults, git, secrets
+from skillsync.credentials import Credentials, credentials_for
 from skillsync.errors import GitError, SkillsyncError
 from skillsync.model import Target
-from skillsync.targets import display_url
+from skillsync.urls import redact_url
 
 DEFAULT_JOBS = defaults.HEALTH_JOBS
 DEFAULT_TIMEOUT = defaults.HEALTH_TIMEOUT
@@ -68,8 +68,8 @@ class TargetHealth:
 def where(t: Target) -> str:
     """How a target's destination may be shown (no query strings, no credentials)."""
     if t.mechanism == "webhook":
-        return display_url(t.url or "")
-    shown = f"{t.repo} ({t.branch})"
+        return redact_url(t.url or "")
+    shown = f"{redact_url(t.repo or '')} ({t.branch})"
     if t.submodule is not None:
         shown += f" submodule {t.submodule.path}"
     return shown
@@ -90,11 +90,11 @@ def check_target(target: Target, *, timeout: float = DEFAULT_TIMEOUT) -> TargetH
     """All checks for one target; never raises for a problem of that target."""
     checks: list[Check] = []
     try:
-        token = _auth_check(target, checks)
+        cred = _auth_check(target, checks)
         if target.mechanism == "webhook":
             checks.append(_endpoint_check(target.url or "", timeout))
         else:
-            _git_checks(target, token, timeout, checks)
+            _git_checks(target, cred, timeout, checks)
     except SkillsyncError as exc:
         checks.append(Check("internal", False, secrets.redact(str(exc))))
     except Exception as exc:  # one target's bug must not hide the others' health
@@ -105,28 +105,18 @@ def check_target(target: Target, *, timeout: float = DEFAULT_TIMEOUT) -> TargetH
 # -- the checks -----------------------------------------------------------------------------
 
 
-def _auth_check(t: Target, checks: list[Check]) -> str | None:
-    if t.auth.method == "none" or not t.auth.env:
-        return None
-    value = secrets.from_env(t.auth.env)
-    if value is None:
-        checks.append(Check("auth", False, f"auth variable {t.auth.env} is not set"))
-        return None
-    checks.append(Check("auth", True, f"auth variable {t.auth.env} is set"))
-    return value
+def _auth_check(t: Target, checks: list[Check]) -> Credentials:
+    cred = credentials_for(t)
+    if cred.method != "none" and cred.env_name:
+        ok = cred.present
+        checks.append(Check("auth", ok, f"auth variable {cred.env_name} is "
+                                        + ("set" if ok else "not set")))
+    return cred
 
 
-def _git_env(token: str | None) -> dict[str, str]:
-    env = git.auth_env(token) if token else {}
-    # An ssh remote must fail, not wait for a host-key or password prompt nobody answers.
-    if "GIT_SSH_COMMAND" not in os.environ and "GIT_SSH" not in os.environ:
-        env["GIT_SSH_COMMAND"] = "ssh -o BatchMode=yes -o ConnectTimeout=15"
-    return env
-
-
-def _git_checks(t: Target, token: str | None, timeout: float, checks: list[Check]) -> None:
+def _git_checks(t: Target, cred: Credentials, timeout: float, checks: list[Check]) -> None:
     assert t.repo is not None
-    env = _git_env(token if t.auth.method == "token" else None)
+    env = dict(cred.git_env)
     ref = f"refs/heads/{t.branch}"
     try:
         out = git.out(["ls-remote", "--", t.repo, ref], env=env, timeout=timeout)
@@ -197,7 +187,7 @@ def _git_reason(exc: GitError) -> str:
 def _endpoint_check(url: str, timeout: float) -> Check:
     import requests  # lazy: `--help` must stay fast
 
-    shown = display_url(url)
+    shown = redact_url(url)
     try:
         resp = requests.head(url, timeout=timeout, allow_redirects=False)
         status = resp.status_code

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from skillsync import defaults
 from skillsync.errors import EXIT_FAILED, SkillsyncError
 from skillsync.model import Target
-from skillsync.targets import display_url
+from skillsync.urls import redact_url
 
 DEFAULT_OUTPUT = defaults.INVENTORY_FILE
 
@@ -74,7 +74,7 @@ def _row(t: Target) -> list[str]:
     elif t.forge is not None and t.forge.repository:
         mechanism += f" ({t.forge.repository})"
     if is_webhook:
-        where = display_url(t.url or "")
+        where = redact_url(t.url or "")
     else:
         where = str(t.extra.get("repo_as_written") or t.repo or "")
     auth = t.auth.method if not t.auth.env else f"{t.auth.method} (`{t.auth.env}`)"

@@ -22,16 +22,16 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
-from urllib.parse import urlsplit, urlunsplit
 
-from skillsync import git, skills
-from skillsync.errors import ConfigError, GitError, SourceError, UsageError
+from skillsync import git, paths, skills
+from skillsync.errors import ConfigError, GitError, ReleaseRefused, SourceError, UsageError
 from skillsync.findings import Finding
+from skillsync.urls import redact_url, redact_urls, url_secrets
 
 SCHEMA_ID = "skillsync.manifest/v1"
 DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024
 CONFIG_FILE = ".skillsync.yaml"
-CONFIG_KEYS = frozenset({"skills", "adapters", "tag_pattern", "notify"})
+CONFIG_KEYS = frozenset({"skills", "adapters", "tag_pattern", "notify", "agents"})
 SKILL_FILE = "SKILL.md"
 # Adapter packs ship Markdown under many names and a few suffixes (Cursor: .mdc).
 MARKDOWN_SUFFIXES = (".md", ".mdc", ".markdown")
@@ -67,23 +67,13 @@ class Entry:
     utf8: bool = True
 
 
-def strip_userinfo(url: str) -> str:
-    """The URL without `user:password@` (a token there must never reach an artifact)."""
-    if "://" not in url:
-        return url
-    parts = urlsplit(url)
-    if "@" not in parts.netloc:
-        return url
-    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
-
-
 def _detail(exc: GitError) -> str:
     lines = [ln.strip() for ln in exc.stderr.splitlines() if ln.strip()]
     fatal = [ln for ln in lines if ln.startswith(("fatal:", "error:"))]
     # git's first fatal line names the cause; later ones are generic advice.
     line = (fatal or lines[-1:] or [f"git exited {exc.returncode}"])[0]
     line = re.sub(r"^(fatal|error):\s*", "", line)
-    return re.sub(r"(\w+://)[^/@\s]*@", r"\1", line)  # no userinfo in messages
+    return redact_urls(line)  # no userinfo or query credential in messages
 
 
 class BlobReader:
@@ -254,8 +244,9 @@ class Source:
         otherwise fetch them one by one as cat-file asks)."""
         if not self.cloned or commit in self._prefetched:
             return
-        listing = git.out(["rev-list", "--objects", "--no-walk", "--missing=print", commit],
-                          self.git_dir)
+        # --no-object-names: the listing would otherwise carry paths, newline-framed.
+        listing = git.out(["rev-list", "--objects", "--no-object-names", "--no-walk",
+                           "--missing=print", commit], self.git_dir)
         missing = [ln[1:].split()[0] for ln in listing.splitlines() if ln.startswith("?")]
         if missing:
             try:
@@ -303,11 +294,12 @@ def open_source(source: str | Mapping[str, Any]) -> Iterator[Source]:
     if git.is_local(source):
         yield _open_local(source)
         return
-    label = strip_userinfo(source)
+    label = redact_url(source)
     if label != source:
         from skillsync.secrets import register
 
-        register(urlsplit(source).password or "")
+        for value in url_secrets(source):
+            register(value)
     with tempfile.TemporaryDirectory(prefix="skillsync-source-") as tmp:
         dest = Path(tmp) / "source.git"
         try:
@@ -336,7 +328,7 @@ def _open_local(source: str) -> Source:
                               where=str(p))
     origin = git.run(["config", "--get", "remote.origin.url"], p, check=False)
     url = origin.stdout.decode("utf-8", "replace").strip()
-    return Source(p, strip_userinfo(url) if origin.returncode == 0 and url else str(p),
+    return Source(p, redact_url(url) if origin.returncode == 0 and url else str(p),
                   checkout=source, work_tree=p if bare == "false" else None)
 
 
@@ -352,9 +344,10 @@ class SourceConfig:
               skills; a glob may reach into an otherwise excluded (vendored) directory.
     adapters: globs over file paths. Only matching files with `adapter_metadata`
               are adapters, whatever their suffix or directory.
+    agents:   validation profiles for targets that name none (issue 18).
 
-    Each list is read in order, like .gitignore: a glob starting with `!` excludes what it
-    matches, and the last glob that matches a path decides (`\\!` starts a glob with a
+    The glob lists are read in order, like .gitignore: a glob starting with `!` excludes what
+    it matches, and the last glob that matches a path decides (`\\!` starts a glob with a
     literal `!`). A path no glob matches is left out when the list has a glob without `!`
     (the list names what to take); a list of `!` globs only takes its matches away from
     the defaults (issue 13: `"!skills/claude-api"` used to be a glob matching nothing).
@@ -362,6 +355,7 @@ class SourceConfig:
 
     skills: tuple[str, ...] | None = None
     adapters: tuple[str, ...] | None = None
+    agents: tuple[str, ...] | None = None
 
     def skill_dir_ok(self, d: str) -> bool | None:
         """True/False when globs decide, None when the defaults do. A glob may name the
@@ -408,7 +402,19 @@ def parse_config(text: str) -> SourceConfig:
             raise ConfigError(f"'{key}' must be a list of glob strings (a `!` before a glob "
                               "excludes what it matches)", where=doc.where((key,)))
         globs[key] = tuple(value)
-    return SourceConfig(skills=globs["skills"], adapters=globs["adapters"])
+    agents = data.get("agents")
+    if agents is not None:
+        from skillsync.paths import show
+        from skillsync.validation.profiles import AGENT_IDS
+
+        if not isinstance(agents, list) or not all(isinstance(a, str) for a in agents):
+            raise ConfigError("'agents' must be a list of agent ids", where=doc.where(("agents",)))
+        for i, agent in enumerate(agents):
+            if agent not in AGENT_IDS:
+                raise ConfigError(f"unknown agent '{show(agent)}' (known: {', '.join(AGENT_IDS)})",
+                                  where=doc.where(("agents", i)))
+    return SourceConfig(skills=globs["skills"], adapters=globs["adapters"],
+                        agents=tuple(agents) if agents is not None else None)
 
 
 @functools.lru_cache(maxsize=256)
@@ -670,7 +676,17 @@ def _build(src: Source, ref: str, commit: str, tree: str, version: str, limit: i
         "limits": {"max_file_bytes": limit},
     }
     manifest["digest"] = compute_digest(manifest)
+    refuse_unsafe(manifest)
     return manifest
+
+
+def refuse_unsafe(manifest: dict[str, Any]) -> None:
+    """ReleaseRefused naming the first unsafe path when `manifest` breaks the path
+    policy (a release whose content could write outside `dest` is never built)."""
+    found = check_policy(manifest)
+    if found:
+        more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+        raise ReleaseRefused(f"release refused: {found[0].path}: {found[0].message}{more}")
 
 
 def _repo_name(repo: str) -> str:
@@ -729,6 +745,83 @@ def check_schema(manifest: object) -> list[Finding]:
         msg = err.message if len(err.message) <= 200 else err.message[:197] + "..."
         out.append(Finding(f"manifest#/{pointer}" if pointer else "manifest",
                            "manifest-schema", "error", msg))
+    return out
+
+
+# Longest version string we carry into trailers, branch names and messages.
+MAX_VERSION_CHARS = 128
+
+
+def check_policy(manifest: dict[str, Any]) -> list[Finding]:
+    """The path policy (skillsync.paths) over everything a schema-valid manifest would
+    make us write: skill names used as folders, skill and file paths, adapter paths,
+    where they land by default, and names that collide on a case- or
+    normalisation-insensitive filesystem (macOS, Windows downstreams). Checked when
+    the manifest is built and again whenever one is read (issue 12)."""
+    out: list[Finding] = []
+
+    def bad(where: str, code: str, message: str) -> None:
+        out.append(Finding(paths.show(where), code, "error", message))
+
+    version = manifest["version"]
+    if (len(version) > MAX_VERSION_CHARS or any(c.isspace() or not c.isprintable()
+                                                for c in version)
+            or "/" in version or ".." in version or version.startswith("-")):
+        bad("manifest#/version", "version-unsafe",
+            f"version '{paths.show(version)}' is not a plain version string")
+    landed: list[str] = []
+    for i, s in enumerate(manifest["skills"]):
+        name, base = s["name"], s["path"]
+        problem = paths.name_problem(name)
+        if problem:
+            bad(f"manifest#/skills/{i}/name", "skill-name-unsafe",
+                f"'{paths.show(name)}': {problem}")
+        if base and (problem := paths.problem(base, what="skill path")):
+            bad(base, "path-unsafe", problem)
+        for f in s["files"]:
+            repo_path = f"{base}/{f['path']}" if base else f["path"]
+            if problem := paths.problem(f["path"]):
+                bad(repo_path, "path-unsafe", problem)
+            else:
+                landed.append(f"{name}/{f['path']}")
+    for a in manifest["adapters"]:
+        if problem := paths.problem(a["path"], what="adapter path"):
+            bad(a["path"], "path-unsafe", problem)
+        elif problem := paths.name_problem(a["adapter_id"], what="adapter id"):
+            bad(a["path"], "adapter-id-unsafe", f"'{paths.show(a['adapter_id'])}': {problem}")
+        elif a["skill_name"] and not paths.name_problem(a["skill_name"]):
+            # the default placement (a target may place adapters elsewhere: checked at plan)
+            landed.append(f"{a['skill_name']}/adapters/{a['adapter_id']}/"
+                          + a["path"].rpartition("/")[2])
+    for first, second in paths.collisions(landed):
+        bad(second, "path-collision",
+            f"'{paths.show(second)}' and '{paths.show(first)}' are the same name on a case- or "
+            "normalisation-insensitive filesystem (macOS, Windows)")
+    return out
+
+
+def check_identity(src: Source, manifest: dict[str, Any]) -> list[Finding]:
+    """The manifest is the release it says it is: its version is the one its ref
+    gives, and a tag ref still points at its commit (another release's commit
+    relabelled, or a tag moved since, is refused)."""
+    s = manifest["source"]
+    ref, commit = s["ref"], s["commit"]
+    name = ref.removeprefix("refs/tags/")
+    is_tag = bool(name) and not name.startswith("-") and src.is_tag(name)
+    out = []
+    want = release_version(ref, commit, is_tag=is_tag)
+    if manifest["version"] != want:
+        out.append(Finding("manifest#/version", "manifest-version-mismatch", "error",
+                           f"version '{paths.show(manifest['version'])}' is not the version of "
+                           f"ref '{paths.show(ref)}' ('{paths.show(want)}')"))
+    if is_tag:
+        proc = git.run(["rev-parse", "--verify", "--quiet", "--end-of-options",
+                        f"refs/tags/{name}^{{commit}}"], src.git_dir, check=False)
+        now = proc.stdout.decode("ascii", "replace").strip()
+        if now != commit:
+            out.append(Finding("manifest#/source/commit", "manifest-ref-mismatch", "error",
+                               f"tag {paths.show(name)} points at {now[:12] or 'nothing'}, "
+                               f"not the manifest's commit {commit[:12]}"))
     return out
 
 
@@ -797,11 +890,14 @@ def verify_files(src: Source, manifest: dict[str, Any], want: Iterable[str] = ()
 
 
 def verify_manifest(manifest: dict[str, Any], source: str) -> list[Finding]:
-    """Manifest integrity: schema, digest, and every file hash recomputed from `source`."""
+    """Manifest integrity: schema, path policy, digest, identity (version and tag), and
+    every file hash recomputed from `source`."""
     found = check_schema(manifest)
     if found:
         return found
-    found = check_digest(manifest)
+    found = check_policy(manifest) + check_digest(manifest)
     with open_source(source) as src:
         found += verify_files(src, manifest)[0]
+        if not any(f.code == "manifest-commit-unknown" for f in found):
+            found += check_identity(src, manifest)
     return sorted(found)

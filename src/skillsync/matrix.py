@@ -29,8 +29,6 @@ from skillsync.runlog import RunDir, read_events
 
 MATRIX_LIMIT = 256  # GitHub Actions: "a matrix can generate a maximum of 256 jobs"
 SCHEMA = "skillsync.matrix/v1"
-NOT_ATTEMPTED = ("not attempted: its sync job did not run or did not finish (a failed canary "
-                 "wave stops the later waves; or the run was cancelled or its runner lost)")
 
 # Files every matrix job carries unchanged from the plan; differing copies of these
 # are expected (run.json holds a creation time) or fatal (a different release).
@@ -74,15 +72,12 @@ def chunk(items: Sequence[Any], size: int = MATRIX_LIMIT) -> list[list[Any]]:
 
 
 def routes_from_json(data: Any, where: str) -> list[dict[str, Any]]:
-    """route-targets output, either form: a list, or `{"include": [...]}` (--matrix)."""
-    if isinstance(data, dict) and isinstance(data.get("include"), list):
-        data = data["include"]
-    if not isinstance(data, list) or not all(
-        isinstance(r, dict) and isinstance(r.get("id"), str) for r in data
-    ):
-        raise UsageError("not route-targets output (a list of {\"id\", \"wave\", ...})",
-                         where=where)
-    return data
+    """route-targets output, either form: a list, or `{"include": [...]}` (--matrix),
+    checked against schemas/routes.schema.json (a bad entry is exit 2 naming its
+    JSON path)."""
+    from skillsync import artifacts
+
+    return artifacts.check_routes(data, where)
 
 
 def entries(routes: Sequence[Mapping[str, Any]],
@@ -227,14 +222,19 @@ def merge_run_dirs(into: str | Path, parts: Sequence[str | Path]) -> MergeReport
     two releases) are a ConfigError naming the file, and nothing of that part is
     written over what is there.
     """
+    from skillsync import artifacts
+
     run = RunDir(into).create()
     report = MergeReport(run.run_id)
-    events = list(read_events(run.log_path))
+    events = [ev for ev in read_events(run.log_path) if isinstance(ev, dict)]
     for part in expand_parts(parts):
         if part.resolve() == run.path.resolve():
             continue
         report.parts += 1
         files = sorted(p for p in part.rglob("*") if p.is_file() and not p.is_symlink())
+        # A part is another job's artifact: every file of a known kind is checked
+        # before anything of the part is copied (skillsync.artifacts).
+        artifacts.check_tree(part, [p.relative_to(part).as_posix() for p in files])
         plan: list[tuple[Path, Path]] = []
         for src in files:
             rel = src.relative_to(part)
@@ -253,7 +253,9 @@ def merge_run_dirs(into: str | Path, parts: Sequence[str | Path]) -> MergeReport
             dst.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(src, dst)
             report.files += 1
-        events.extend(read_events(part / "log.jsonl"))
+        # A log line that is valid JSON but not an event object is dropped like a
+        # line cut by a SIGKILL: the log is a record, not an input the merge obeys.
+        events.extend(ev for ev in read_events(part / "log.jsonl") if isinstance(ev, dict))
     seen: set[str] = set()
     unique = []
     for ev in events:
@@ -272,36 +274,16 @@ def merge_run_dirs(into: str | Path, parts: Sequence[str | Path]) -> MergeReport
 
 def complete_results(run: RunDir, targets: Sequence[Target]) -> list[str]:
     """Write a result for every routed target of `run` that has none (from
-    routes.json, as `route-targets --all` wrote it): halted or skipped by policy,
-    or not attempted. Returns the ids written."""
-    from skillsync.fsutil import read_json
-    from skillsync.sync import target_meta
+    routes.json, as `route-targets --all` wrote it, and matrix.json): halted or
+    skipped by policy, else not attempted, or unknown when its branch is at a commit
+    of this run (skillsync.report.account reads it). Returns the ids written."""
+    from skillsync.report import unaccounted
 
-    routes_file = run.path / "routes.json"
-    if not routes_file.exists():
-        return []
-    routes = routes_from_json(read_json(routes_file), str(routes_file))
-    by_id = {t.id: t for t in targets}
-    dry = (run.path / "dry-run").exists()
     written = []
-    for r in routes:
-        tid = str(r["id"])
-        if run.result_path(tid).exists():
-            continue
-        decision = r.get("decision", "sync")
-        status = {"halt": "halted", "skip": "skipped"}.get(str(decision), "not-attempted")
-        message = NOT_ATTEMPTED if status == "not-attempted" else str(r.get("reason", ""))
-        t = by_id.get(tid)
-        result = {
-            "target": tid, "mechanism": str(r.get("mechanism", "")), "status": status,
-            "message": message, "error": message if status == "not-attempted" else None,
-            "commit": None, "branch": None, "pull_request": None,
-            "changes": {"add": 0, "modify": 0, "delete": 0},
-            "data": {"wave": r.get("wave"), "dry_run": dry,
-                     "meta": target_meta(t) if t is not None else {}},
-        }
+    for result in unaccounted(run, targets):
+        tid = result["target"]
         run.write(f"results/{tid}.json", result)
-        run.log("result", status, message, target=tid)
+        run.log("result", result["status"], result["message"], target=tid)
         written.append(tid)
     return written
 
@@ -319,12 +301,12 @@ def _escape_property(text: str) -> str:
 
 
 def workflow_annotations(summary: Mapping[str, Any]) -> list[str]:
-    """`::error::` lines for failed and not-attempted targets, `::warning::` for
+    """`::error::` lines for failed, not-attempted and unknown targets, `::warning::` for
     halted ones, from a run summary (skillsync.report.summarize)."""
     lines = []
     for t in summary.get("targets", []):
         status = t.get("status")
-        if status in ("failed", "not-attempted"):
+        if status in ("failed", "not-attempted", "unknown"):
             level = "error"
         elif status == "halted":
             level = "warning"

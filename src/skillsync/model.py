@@ -67,6 +67,9 @@ class Target:
     url: str | None = None             # webhook endpoint
     submodule: Submodule | None = None
     forge: Forge | None = None         # pull-request targets (and submodule via pull-request)
+    # Agents that consume this target's skills (validation profiles, issue 18);
+    # None = not said: the source's default from .skillsync.yaml applies.
+    agents: tuple[str, ...] | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     @property

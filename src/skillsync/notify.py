@@ -1,8 +1,11 @@
 """Failure notifications: a GitHub issue per failing target, Slack, email.
 
 Reads a run's summary.json (written by the sync engine) and tells the people
-who own the failed targets: which targets, what went wrong, and the exact way
-back (`scripts/rollback --run <id> --target <id>`, docs/sync-rollback.md).
+who own the failed targets: which targets, what went wrong, and what to do next
+as docs/sync-rollback.md says: a failed target was not changed, so it is fixed and
+re-synced (`skillsync-sync --rerun-failed RUN`), not rolled back; a rollback
+(`skillsync-rollback`, or the rollback workflow) is offered only for targets the run
+wrote to. Links are absolute (skillsync.links): a message is read far from a checkout.
 
 - GitHub issue in the source repository (GITHUB_TOKEN, GITHUB_REPOSITORY,
   GITHUB_API_URL): one open issue per failing target, found again by a hidden
@@ -30,7 +33,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from skillsync import secrets
 from skillsync.errors import UsageError
-from skillsync.forge import strip_userinfo
+from skillsync.urls import redact_url
 
 CHANNELS = ("github", "slack", "email")
 LABEL = "skillsync-failure"
@@ -79,11 +82,19 @@ class Context:
     release: dict[str, Any]
     targets: list[dict[str, Any]]
     run_url: str | None
-    doc_url: str
+    doc_url: str              # absolute link, or the text naming file, source and commit
+    workflow_url: str | None = None
 
     @property
     def version(self) -> str:
         return str(self.release.get("version") or self.release.get("ref") or "?")
+
+    @property
+    def when_url(self) -> str:
+        """The doc's "When to roll back" section (what a failure message points to)."""
+        from skillsync import links
+
+        return self.doc_url + (links.WHEN_ANCHOR if self.doc_url.startswith("https://") else "")
 
     @property
     def failed(self) -> list[dict[str, Any]]:
@@ -133,17 +144,30 @@ def run_url(env: Mapping[str, str]) -> str | None:
     return None
 
 
-def rollback_doc_url(env: Mapping[str, str]) -> str:
-    """docs/sync-rollback.md on the forge when we know where, else the repo path."""
-    server, repo = env.get("GITHUB_SERVER_URL"), env.get("GITHUB_REPOSITORY")
-    if server and repo:
-        ref = env.get("GITHUB_SHA") or "HEAD"
-        return f"{server.rstrip('/')}/{repo}/blob/{ref}/{ROLLBACK_DOC}"
-    return ROLLBACK_DOC
+def rollback_doc_url(release: Mapping[str, Any], env: Mapping[str, str]) -> str:
+    """The source's docs/sync-rollback.md at the release commit; when the source is not
+    on GitHub, the text naming the file, the source and the commit."""
+    from skillsync import links
+
+    return links.rollback_doc(release, env) or links.rollback_doc_text(release)
 
 
 def rollback_command(run: str, target: Mapping[str, Any]) -> str:
-    return str(target.get("rollback") or f"scripts/rollback --run {run} --target {target['id']}")
+    from skillsync import links
+
+    return links.rollback_command(run, [str(target["id"])], dry_run=True)
+
+
+def next_step(run: str, target: Mapping[str, Any]) -> str:
+    """What the owner of a failing target does, per docs/sync-rollback.md: nothing was
+    written to it, so it is fixed and synced again, never rolled back."""
+    from skillsync import links
+
+    if target.get("status") == "halted":
+        return ("nothing was written to this target; decide on the reason above, then "
+                "sync again with the option it names")
+    return ("nothing was written to this target (no rollback needed); fix the cause, then "
+            f"re-sync: {links.rerun_command(run)}")
 
 
 def _error(target: Mapping[str, Any]) -> str:
@@ -157,7 +181,7 @@ def _release_line(ctx: Context) -> str:
     r = ctx.release
     ref = f" ({r['ref']})" if r.get("ref") and r.get("ref") != ctx.version else ""
     commit = f" at {str(r['commit'])[:12]}" if r.get("commit") else ""
-    source = f" from {strip_userinfo(str(r['source']))}" if r.get("source") else ""
+    source = f" from {redact_url(str(r['source']))}" if r.get("source") else ""
     return f"Release {ctx.version}{ref}{source}{commit}"
 
 
@@ -175,12 +199,12 @@ def render_text(ctx: Context, targets: Sequence[Mapping[str, Any]]) -> tuple[str
             lines.append(f"* {t['id']} ({t.get('mechanism', '?')}"
                          + (f", owner {t['owner']}" if t.get("owner") else "") + ")")
             lines.append(f"  Error: {_error(t)}")
-            lines.append(f"  Roll back: {rollback_command(ctx.run, t)}")
+            lines.append(f"  Next: {next_step(ctx.run, t)}")
             if t.get("fallback"):
                 lines.append(f"  Manual fallback bundle: {t['fallback']}")
             if t.get("escalation"):
                 lines.append(f"  Escalation: {t['escalation']}")
-        lines += ["", f"How to roll back: {ctx.doc_url}"]
+        lines += ["", f"When to roll back, and when not: {ctx.when_url}"]
     else:
         counts: dict[str, int] = {}
         for t in ctx.targets:
@@ -194,7 +218,13 @@ def render_text(ctx: Context, targets: Sequence[Mapping[str, Any]]) -> tuple[str
         for t in targets:
             lines.append(f"* {t['id']}: {t.get('status')}"
                          + (f" - {t['message']}" if t.get("message") else ""))
-        lines += ["", f"Rollback, should it be needed: {ctx.doc_url}"]
+        written = [t for t in targets if t.get("status") in ("synced", "pending")]
+        if written:
+            lines += ["", "Should this release be wrong for a target it reached:"]
+            lines += [f"  {rollback_command(ctx.run, t)}" for t in written]
+            if ctx.workflow_url:
+                lines.append(f"  or the rollback workflow: {ctx.workflow_url}")
+        lines += ["", f"How to roll back: {ctx.doc_url}"]
     return secrets.redact(subject), secrets.redact("\n".join(lines) + "\n")
 
 
@@ -224,7 +254,7 @@ def render_slack(ctx: Context, targets: Sequence[Mapping[str, Any]]) -> dict[str
             who = f" · owner {_mrkdwn(str(t['owner']))}" if t.get("owner") else ""
             body = (f"*{_mrkdwn(str(t['id']))}* ({_mrkdwn(str(t.get('mechanism', '?')))}){who}\n"
                     f"```{_mrkdwn(_error(t))}```\n"
-                    f"Roll back: `{_mrkdwn(rollback_command(ctx.run, t))}`")
+                    f"Next: {_mrkdwn(next_step(ctx.run, t))}")
             if t.get("fallback"):
                 body += f"\nManual fallback bundle: `{_mrkdwn(str(t['fallback']))}`"
             if t.get("escalation"):
@@ -235,8 +265,9 @@ def render_slack(ctx: Context, targets: Sequence[Mapping[str, Any]]) -> dict[str
     if len(targets) > _MAX_LISTED:
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text":
                        f"... and {len(targets) - _MAX_LISTED} more (see the run summary)"}]})
+    label = "When to roll back, and when not" if failing else "How to roll back"
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text":
-                   f"How to roll back: {_link(ctx.doc_url, ROLLBACK_DOC)}"}]})
+                   f"{label}: {_link(ctx.when_url if failing else ctx.doc_url, ROLLBACK_DOC)}"}]})
     payload = {"text": text, "blocks": blocks}
     return secrets.redact_obj(payload)  # type: ignore[return-value]
 
@@ -280,9 +311,11 @@ def _details(ctx: Context, t: Mapping[str, Any]) -> str:
         lines.append(f"- Escalation: {t['escalation']}")
     if t.get("fallback"):
         lines.append(f"- Manual fallback bundle: `{t['fallback']}`")
+    doc = (f"[{ROLLBACK_DOC}]({ctx.when_url})" if ctx.when_url.startswith("https://")
+           else f"`{ctx.doc_url}`")
     lines += ["", "Error:", "", "```", _error(t), "```", "",
-              f"Roll back (see [{ROLLBACK_DOC}]({ctx.doc_url})):", "", "```",
-              rollback_command(ctx.run, t), "```"]
+              f"Next: {next_step(ctx.run, t)}.", "",
+              f"When to roll back, and when not: {doc}."]
     return "\n".join(lines)
 
 
@@ -555,9 +588,13 @@ def notify(
     path = Path(run_dir)
     summary = load_summary(path)
     run_id = str(summary.get("run") or path.name)
+    from skillsync import links
+
+    release = dict(summary.get("release") or {})
     ctx = Context(run=run_id, status=str(summary.get("status") or "?"),
-                  release=dict(summary.get("release") or {}), targets=list(summary["targets"]),
-                  run_url=run_url(env), doc_url=rollback_doc_url(env))
+                  release=release, targets=list(summary["targets"]),
+                  run_url=run_url(env), doc_url=rollback_doc_url(release, env),
+                  workflow_url=links.rollback_workflow(release, env))
     opts = Options(on_success=on_success, dry_run=dry_run, timeout=timeout, retries=retries,
                    backoff=backoff, max_wait=max_wait)
     rd = RunDir(path, run_id)

@@ -77,6 +77,14 @@ def problem(path: str, *, what: str = "path") -> str | None:
     return None
 
 
+def name_problem(name: str, *, what: str = "skill name") -> str | None:
+    """Why `name` may not be used as one folder name (a skill name lands as
+    `<dest>/<name>/`), or None: the path policy, and no `/` at all."""
+    if isinstance(name, str) and "/" in name:
+        return f"{what} contains '/'"
+    return problem(name, what=what)
+
+
 def _is_git_dir(part: str) -> bool:
     # git's verify_dotfile/is_ntfs_dotgit: ".git" in any case, with trailing dots or
     # spaces (NTFS drops them), and the short name "git~1".

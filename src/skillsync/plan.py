@@ -13,7 +13,8 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from skillsync.errors import ConfigError
+from skillsync import paths
+from skillsync.errors import ConfigError, ReleaseRefused, TargetError
 from skillsync.lock import Lock, OwnedFile
 from skillsync.model import Target
 
@@ -79,33 +80,95 @@ def selected_skills(manifest: Mapping[str, Any], target: Target) -> list[dict[st
     ]
 
 
+def write_dirs(target: Target) -> tuple[str, ...]:
+    """Where release files may land in `target`: its `dest` and the directories its
+    adapters are placed in (both from the target file, checked by the path policy)."""
+    return tuple(sorted({target.dest, *(d for _, d in target.adapters if d)}))
+
+
+def write_roots(target: Target) -> tuple[str, ...]:
+    """Everything a sync of `target` may change: `write_dirs` plus the files skillsync
+    owns by name. The commit builder refuses a commit that touches anything else
+    (downstream.TargetRepo.build_commit)."""
+    from skillsync.skills_lock import LOCK_FILE
+
+    return tuple(sorted({*write_dirs(target), LOCK_FILE}))
+
+
+def within(path: str, roots: tuple[str, ...]) -> bool:
+    return any(paths.inside(path, r) for r in roots)
+
+
 def desired_files(manifest: Mapping[str, Any], target: Target) -> dict[str, DesiredFile]:
-    """Where every file of the release lands in this target."""
+    """Where every file of the release lands in this target.
+
+    The path policy applies again here, to whatever manifest we were handed: each
+    landed path must be policy-clean and inside the target's write roots, so a
+    tampered manifest cannot aim a write anywhere else (issue 12)."""
     out: dict[str, DesiredFile] = {}
+    roots = write_dirs(target)
+    folded: dict[str, str] = {}
 
     def put(path: str, f: Mapping[str, Any], origin: str) -> None:
-        norm = posixpath.normpath(path)
-        if norm in out and out[norm].blob != f["blob"]:
+        problem = paths.problem(path)
+        if problem or not within(path, roots) or path == target.lock_path:
+            raise ReleaseRefused(
+                f"{origin} would land on '{paths.show(path)}', "
+                + (problem or f"outside {paths.show(target.dest)}")
+                + "; refusing this manifest")
+        if str(f.get("mode")) not in ("100644", "100755"):
+            raise ReleaseRefused(f"{origin}: '{paths.show(path)}' has mode "
+                                 f"{paths.show(str(f.get('mode')))}; only regular files are synced")
+        key = paths.fold(path)
+        if folded.setdefault(key, path) != path:
+            raise ReleaseRefused(
+                f"'{paths.show(path)}' and '{paths.show(folded[key])}' collide on a case- or "
+                "normalisation-insensitive filesystem")
+        if path in out and out[path].blob != f["blob"]:
             raise ConfigError(
-                f"{origin} and {out[norm].origin} both land on {norm}",
+                f"{origin} and {out[path].origin} both land on {paths.show(path)}",
                 where=str(target.source_file),
             )
-        out[norm] = DesiredFile(norm, f["sha256"], f["blob"], f["mode"], int(f["size"]), origin)
+        out[path] = DesiredFile(path, f["sha256"], f["blob"], f["mode"], int(f["size"]), origin)
+
+    def part(name: str, what: str) -> str:
+        problem = paths.name_problem(name, what=what)
+        if problem:
+            raise ReleaseRefused(f"{problem}: '{paths.show(name)}'; refusing this manifest")
+        return name
 
     skills = selected_skills(manifest, target)
     names = {s["name"] for s in skills}
     for s in skills:
+        name = part(s["name"], "skill name")
         for f in s["files"]:
-            put(posixpath.join(target.dest, s["name"], f["path"]), f, f"skill:{s['name']}")
+            put(f"{target.dest}/{name}/{f['path']}", f, f"skill:{paths.show(name)}")
     wanted = dict(target.adapters)
     for a in manifest.get("adapters", []):
         aid, skill = a["adapter_id"], a["skill_name"]
         if aid not in wanted or skill not in names:
             continue
-        base = wanted[aid] or posixpath.join(target.dest, skill, "adapters", aid)
-        sub = skill if wanted[aid] else ""
-        put(posixpath.join(base, sub, posixpath.basename(a["path"])), a, f"adapter:{aid}:{skill}")
+        base = wanted[aid] or f"{target.dest}/{skill}/adapters/{part(aid, 'adapter id')}"
+        sub = f"/{skill}" if wanted[aid] else ""
+        put(f"{base}{sub}/{part(posixpath.basename(a['path']), 'adapter file name')}", a,
+            f"adapter:{paths.show(aid)}:{paths.show(skill)}")
     return out
+
+
+def check_owned(lock: Lock | None, target: Target) -> None:
+    """A downstream lock is downstream content: every path it claims must be one we
+    could have written. A lock naming a path outside the write roots (say README.md,
+    or .github/workflows/x.yml) would make us delete or overwrite it."""
+    if lock is None:
+        return
+    roots = write_roots(target)
+    for p in sorted(lock.files):
+        problem = paths.problem(p)
+        if problem or not within(p, roots):
+            raise TargetError(
+                f"{target.lock_path} claims '{paths.show(p)}', "
+                + (problem or f"outside {paths.show(target.dest)}")
+                + "; refusing to trust this lock (fix or remove it in the target)")
 
 
 def new_lock(manifest: Mapping[str, Any], desired: Mapping[str, DesiredFile], run_id: str) -> Lock:
@@ -138,6 +201,7 @@ def file_plan(
     `overwrite` is set.
     """
     desired = desired if desired is not None else desired_files(manifest, target)
+    check_owned(lock, target)
     src = manifest["source"]
     plan = Plan(
         target=target.id,
@@ -190,8 +254,11 @@ def file_plan(
         plan.reason = "no skill of this release matches the target's `skills` selection"
         return plan
     n = plan.counts()
+    # A verb phrase: it is printed as "dry run: would <reason>" and "applying <reason>".
+    files = ", ".join(f"{verb} {n[verb]}" for verb in ("add", "modify", "delete") if n[verb])
     plan.reason = (
-        f"{lock.version if lock else 'nothing'} -> {manifest['version']}: "
-        f"{n['add']} add, {n['modify']} modify, {n['delete']} delete"
+        (f"update {lock.version} -> {manifest['version']}" if lock
+         else f"install {manifest['version']} (first sync)")
+        + (f": {files} file(s)" if files else ": no file changes")
     )
     return plan

@@ -24,16 +24,16 @@ its snapshot state is a no-op, so rolling back twice changes nothing.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
+from skillsync import gitauth
 from skillsync.downstream import TargetRepo, read_cache, write_cache
 from skillsync.errors import SkillsyncError, TargetError, UsageError
 from skillsync.fsutil import read_json
-from skillsync.git import auth_env
 from skillsync.model import Target
 from skillsync.runlog import RunDir, new_run_id
-from skillsync.secrets import from_env, redact
+from skillsync.secrets import redact
 from skillsync.snapshot import load as load_snapshot
 from skillsync.snapshot import webhook_cache_key, work_branch_of
 
@@ -84,49 +84,53 @@ class Job:
 # -- selection ---------------------------------------------------------------------------------
 def synced_ids(run: RunDir) -> list[str]:
     """Targets run `run` wrote to (or may have: a snapshot without a result means the
-    run was killed after snapshotting; the state check then decides)."""
+    run was killed after snapshotting; the state check then decides). Every file is
+    checked on the way in (skillsync.artifacts)."""
+    from skillsync import artifacts
+
     ids = set()
-    for p in sorted((run.path / "results").glob("*.json")):
-        r = read_json(p)
+    results = artifacts.results(run)
+    for tid, r in results.items():
         if r.get("status") in ("synced", "pending") or (r.get("commit") and r.get("branch")):
-            ids.add(str(r["target"]))
-    for p in sorted((run.path / "snapshots").glob("*.json")):
-        if not (run.path / "results" / p.name).exists():
-            ids.add(p.stem)
+            ids.add(tid)
+    ids.update(tid for tid in artifacts.ids(run, "snapshot") if tid not in results)
     return sorted(ids)
 
 
 def rollback_run(run: RunDir, targets: Sequence[Target], ids: Sequence[str], *,
                  dry_run: bool = False, force: bool = False) -> list[Outcome]:
-    """Roll back each of `ids` (target ids) to its snapshot in `run`."""
-    if not run.manifest_path.exists():
-        raise UsageError(f"{run.path}: no manifest.json; not a sync run directory")
-    manifest = dict(read_json(run.manifest_path))
+    """Roll back each of `ids` (target ids) to its snapshot in `run`.
+
+    Every run-directory file a rollback reads is checked before the first target is
+    touched, so a tampered snapshot or result stops the whole command (exit 2)."""
+    from skillsync import artifacts
+    from skillsync.paths import show
+
+    manifest = artifacts.manifest(run)
+    if manifest is None:
+        raise UsageError(f"{show(str(run.path))}: no manifest.json; not a sync run directory")
     by_id = {t.id: t for t in targets}
     unknown = [i for i in ids if i not in by_id]
     if unknown:
-        raise UsageError(f"unknown target id(s): {', '.join(unknown)} (not in the targets dir)")
+        raise UsageError(f"unknown target id(s): {', '.join(show(i) for i in unknown)} "
+                         "(not in the targets dir)")
     rollback_id = f"rollback-{new_run_id()}"
-    outcomes = []
+    loaded = [(by_id[tid], load_snapshot(run, tid), artifacts.result(run, tid))
+              for tid in ids]
     for tid in ids:
-        t = by_id[tid]
-        rp = run.result_path(tid)
-        job = Job(run, t, manifest, load_snapshot(run, tid),
-                  dict(read_json(rp)) if rp.exists() else None, rollback_id, dry_run, force)
-        outcomes.append(rollback_target(job))
-    return outcomes
+        artifacts.rollback(run, tid)   # read again by a webhook rollback: checked here
+    return [rollback_target(Job(run, t, manifest, snap, result, rollback_id, dry_run, force))
+            for t, snap, result in loaded]
 
 
 def rollback_target(job: Job) -> Outcome:
     """One target; never raises for a per-target failure (it becomes an Outcome)."""
+    from skillsync.credentials import credentials_for
     from skillsync.locking import LockBusy, TargetLock
 
     t = job.target
-    if t.auth.env:
-        value = from_env(t.auth.env)
-        if t.auth.method == "token":
-            job.token = value
-            job.env = auth_env(value)
+    cred = credentials_for(t)
+    job.token, job.env = cred.token, dict(cred.git_env)
     if not job.dry_run:
         job.run.log("rollback", "start", f"rolling back run {job.run_id}", target=t.id,
                     data={"rollback": job.rollback_id, "force": job.force})
@@ -137,14 +141,19 @@ def rollback_target(job: Job) -> Outcome:
         elif t.mechanism == "webhook":
             out = _webhook(job)
         else:
-            if not job.dry_run and t.repo:
-                lock = TargetLock(t.repo, job.env, job.rollback_id, target=t.id)
-                lock.acquire()
-            out = _pull_request(job) if job.snap.get("work_branch") else _direct(job)
+            restore = _pull_request if job.snap.get("work_branch") else _direct
+            # Decide read-only first: a no-op, a refusal or a failure must write nothing,
+            # and taking the target lock pushes a ref (RELIABILITY 40).
+            out = restore(replace(job, dry_run=True))
+            if not job.dry_run and out.status == "planned":
+                if t.repo:
+                    lock = TargetLock(t.repo, job.env, job.rollback_id, target=t.id)
+                    lock.acquire()
+                out = restore(job)
     except LockBusy as exc:
         out = job.out("failed", str(exc))
     except SkillsyncError as exc:
-        out = job.out("failed", str(exc))
+        out = job.out("failed", str(gitauth.for_target(exc, t)))  # a git 401/403 names auth.env
     finally:
         if lock is not None:
             lock.release()
@@ -154,6 +163,17 @@ def rollback_target(job: Job) -> Outcome:
                     data={k: v for k, v in out.as_dict().items() if k not in ("message", "target")})
         job.run.write(f"rollbacks/{t.id}.json", out.as_dict())
     return out
+
+
+def undo(job: Job) -> Outcome:
+    """Restore one target from its snapshot while the caller holds its lock: how a
+    sync whose verification failed after the push takes its own write back."""
+    if job.snap is None or not job.snap.get("complete"):
+        return _no_snapshot(job)
+    try:
+        return _pull_request(job) if job.snap.get("work_branch") else _direct(job)
+    except SkillsyncError as exc:
+        return job.out("failed", str(exc))
 
 
 def _no_snapshot(job: Job) -> Outcome:
@@ -169,16 +189,35 @@ def _no_snapshot(job: Job) -> Outcome:
 
 # -- helpers -----------------------------------------------------------------------------------
 def _ours(job: Job, repo: TargetRepo, tip: str | None) -> str | None:
-    """The commit this run produced on the branch: from its result, or (killed before
-    the result was written) the branch tip when its trailers name this run."""
+    """The commit this run produced on the branch: the one its result names (or,
+    killed before the result was written, the branch tip), once its own trailers
+    prove it: a results file is a run-directory artifact, and a rollback undoes what
+    the commit it names changed, so a tampered result must not aim it at a person's
+    commit."""
+    from skillsync.git import SHA_RE
+
     r = job.result or {}
-    if r.get("commit") and r.get("branch") and r.get("status") in WROTE:
-        return str(r["commit"])
-    if tip:
-        tr = repo.trailers(tip)
-        if tr.get("Skillsync-Run") == job.run_id and "Skillsync-Rollback-Of" not in tr:
-            return tip
+    named = str(r["commit"]) if (r.get("commit") and r.get("branch")
+                                  and r.get("status") in WROTE) else None
+    if named is not None:
+        if not SHA_RE.match(named) or not _is_ours(job, repo, named):
+            raise TargetError(
+                f"results/{job.target.id}.json names commit {named[:40]!r}, which is not a "
+                f"commit of run {job.run_id} in the target (its trailers do not say so); "
+                "refusing a tampered or foreign result")
+        return named
+    if tip and _is_ours(job, repo, tip):
+        return tip
     return None
+
+
+def _is_ours(job: Job, repo: TargetRepo, commit: str) -> bool:
+    try:
+        repo.fetch_commits([commit])
+        tr = repo.trailers(commit)
+    except SkillsyncError:
+        return False
+    return tr.get("Skillsync-Run") == job.run_id and "Skillsync-Rollback-Of" not in tr
 
 
 def _files(snap: Mapping[str, Any], key: str = "files") -> dict[str, tuple[str, str]]:
@@ -214,14 +253,74 @@ def _message(job: Job, what: str, counts: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _within(job: Job) -> tuple[str, ...]:
+    """What a rollback may change: what the sync may (a snapshot is a run-directory
+    file, so a tampered one cannot aim the restore anywhere else)."""
+    from skillsync.plan import write_roots
+
+    t = job.target
+    if t.submodule is not None:
+        return (t.submodule.path,)
+    return write_roots(t)
+
+
 def _counts(changes: Mapping[str, tuple[str, str] | None]) -> str:
     removed = sum(v is None for v in changes.values())
     return f"{len(changes) - removed} file(s) restored, {removed} removed"
 
 
+def _checked_state(job: Job, repo: TargetRepo, key: str) -> dict[str, tuple[str, str]]:
+    """The snapshot's recorded files, once they are proven to be the target's own
+    state: the snapshot is a run-directory file (a CI artifact anyone with write access
+    to the run can edit), so its entries must equal the tree of the commit it names
+    in the downstream's history before a rollback writes any of them."""
+    from skillsync import paths as pathpolicy
+
+    snap = job.snap or {}
+    want = _files(snap, key)
+    head = snap.get("head" if key == "files" else "work_head")
+    if not head:
+        if want:
+            raise TargetError("the snapshot lists files but names no commit; refusing it")
+        return want
+    repo.fetch_commits([str(head)])
+    actual = repo.tree(str(head), snap.get("scope") or [job.target.dest])
+    if actual != want:
+        odd = sorted(p for p in set(actual) | set(want) if actual.get(p) != want.get(p))
+        raise TargetError(
+            f"the snapshot does not match the target's own commit {str(head)[:12]} "
+            f"(first difference: '{pathpolicy.show(odd[0])}'); refusing a tampered or "
+            "foreign snapshot")
+    return want
+
+
+def _sync_changes(repo: TargetRepo, ours: str | None,
+                  scope: Sequence[str]) -> dict[str, tuple[str, str] | None]:
+    """Paths outside `scope` that our sync commit changed, with their entry before it:
+    a rollback puts back everything our commit did (and verifies it), not only dest."""
+    from skillsync import paths as pathpolicy
+
+    if not ours:
+        return {}
+    # From the commit object itself: in our shallow copy rev-list would hide the parent.
+    raw = repo.out(["cat-file", "commit", ours]).split("\n\n", 1)[0]
+    parents = [ln.split()[1] for ln in raw.splitlines() if ln.startswith("parent ")]
+    if not parents:
+        return {}
+    repo.fetch_commits(parents[:1])
+    changed = [p for p in repo.changed_paths(parents[0], ours)
+               if not any(pathpolicy.inside(p, s) for s in scope)]
+    if not changed:
+        return {}
+    before = repo.tree(parents[0], changed)
+    return {p: before.get(p) for p in changed}
+
+
 def _verify(job: Job, branch: str, paths: set[str] | None,
-            pointer: tuple[str, str | None] | None = None, key: str = "files") -> tuple[bool, str]:
-    """Read `branch` fresh; compare with the snapshot (all of its scope, or `paths`)."""
+            pointer: tuple[str, str | None] | None = None, key: str = "files",
+            extra: Mapping[str, tuple[str, str] | None] | None = None) -> tuple[bool, str]:
+    """Read `branch` fresh; compare with the snapshot (all of its scope, or `paths`),
+    and every path in `extra` (outside the scope) with the entry it must hold."""
     t, snap = job.target, job.snap or {}
     assert t.repo is not None
     with TargetRepo(t.repo, job.env, None) as repo:
@@ -242,6 +341,9 @@ def _verify(job: Job, branch: str, paths: set[str] | None,
         tree = repo.tree(head, snap.get("scope") or [t.dest])
         check = paths if paths is not None else set(want_all) | set(tree)
         bad = sorted(p for p in check if want_all.get(p) != tree.get(p))
+        if extra:
+            now = repo.tree(head, list(extra))
+            bad += sorted(p for p, e in extra.items() if now.get(p) != e)
         if bad:
             return False, ("verification failed: differs from the snapshot: "
                            + ", ".join(bad[:5]) + (" …" if len(bad) > 5 else ""))
@@ -267,6 +369,8 @@ def _direct(job: Job, branch: str | None = None, *, restore_to: str = "files") -
             return job.out("failed", f"branch {branch} no longer exists in the target")
         repo.open([branch])
         ours = _ours(job, repo, head)
+        outside: dict[str, tuple[str, str] | None] = {}
+        undo_outside: dict[str, tuple[str, str] | None] = {}
         if pointer is not None:
             path, old = pointer["path"], pointer.get("commit")
             entry = repo.tree(head, [path]).get(path)
@@ -278,15 +382,20 @@ def _direct(job: Job, branch: str | None = None, *, restore_to: str = "files") -
                 path: ("160000", old) if old else None}
             owned = None
         else:
-            want = _files(snap, restore_to)
-            tree = repo.tree(head, snap.get("scope") or [t.dest])
+            scope = snap.get("scope") or [t.dest]
+            want = _checked_state(job, repo, restore_to)
+            tree = repo.tree(head, scope)
+            outside = _sync_changes(repo, ours, scope)
             full = set(want) | set(tree)
             owned = _owned_paths(job, repo, ours)
-            if not _diff(want, tree, full if not job.force else owned):
-                ok, line = _verify(job, branch, None if not job.force else owned, key=restore_to)
+            now_outside = repo.tree(head, list(outside)) if outside else {}
+            undo_outside = {p: e for p, e in outside.items() if now_outside.get(p) != e}
+            if not _diff(want, tree, full if not job.force else owned) and not undo_outside:
+                ok, line = _verify(job, branch, None if not job.force else owned, key=restore_to,
+                                   extra=outside)
                 return job.out("no-op", "already at the snapshot state; nothing to roll back",
                                verified=ok, verification=line)
-            changes = _diff(want, tree, full)
+            changes = {**_diff(want, tree, full), **undo_outside}
         if ours is None:
             return job.out("no-op", f"run {job.run_id} did not write to {branch}; the "
                                     "differences from the snapshot come from other commits, "
@@ -300,18 +409,22 @@ def _direct(job: Job, branch: str | None = None, *, restore_to: str = "files") -
                 data={"head": head, "ours": ours})
         if moved and owned is not None:
             now = repo.tree(head, snap.get("scope") or [t.dest])
-            changes = _diff(_files(snap, restore_to), now, owned)
+            changes = {**_diff(_files(snap, restore_to), now, owned), **undo_outside}
         what = (f"submodule {pointer['path']}" if pointer is not None else
                 f"{t.dest} on {branch}" if not moved else f"the files skillsync owns on {branch}")
         if job.dry_run:
             return job.out("planned", f"dry run: would commit on {branch} restoring {what}: "
                                       f"{_counts(changes)}", data={"changes": sorted(changes)})
-        commit = repo.build_commit(head, changes, _message(job, what, _counts(changes)))
+        # What our own sync commit changed may be put back too (only a sync made before
+        # containment was proved could have reached outside the write roots).
+        within = (*_within(job), *outside)
+        commit = repo.build_commit(head, changes, _message(job, what, _counts(changes)),
+                                   within=within)
         repo.push([f"{commit}:refs/heads/{branch}"])
     verify_paths = None if not moved else owned
     ok, line = _verify(job, branch, verify_paths,
                        (pointer["path"], pointer.get("commit")) if pointer is not None else None,
-                       key=restore_to)
+                       key=restore_to, extra=outside)
     status = "rolled-back" if ok else "failed"
     return job.out(status, f"commit {commit[:12]} on {branch} restores {what} "
                            f"({_counts(changes)})" + ("" if ok else f"; {line}"),
@@ -497,7 +610,8 @@ def _revert(job: Job, client: Any, repo: TargetRepo, base: str | None,
     else:
         what = (f"submodule {pointer['path']}" if pointer
                 else f"the files skillsync owns on {t.branch}")
-        commit = repo.build_commit(base, changes, _message(job, what, _counts(changes)))
+        commit = repo.build_commit(base, changes, _message(job, what, _counts(changes)),
+                                   within=_within(job))
         repo.push([f"{commit}:refs/heads/{revert}"], leases=[f"refs/heads/{revert}:"])
     pr = None
     if client is not None and t.forge is not None:
@@ -539,13 +653,11 @@ def _webhook(job: Job) -> Outcome:
     if job.dry_run:
         return job.out("planned", f"dry run: would re-send release {version} to the endpoint")
     from skillsync import webhook
+    from skillsync.credentials import credentials_for
 
-    if t.auth.method == "hmac" and t.auth.env:
-        secret = from_env(t.auth.env)
-        if not secret:
-            raise TargetError(f"HMAC secret variable {t.auth.env} is not set")
-    else:
-        secret = None
+    secret = credentials_for(t).secret
+    if t.auth.method == "hmac" and not secret:
+        raise TargetError(f"HMAC secret variable {t.auth.env} is not set")
     payload = {**prev, "run": job.rollback_id, "rollback_of": job.run_id}
     assert t.url is not None
     res = webhook.send(t.url, payload, secret=secret,

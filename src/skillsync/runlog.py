@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from skillsync.errors import ConfigError, UsageError
-from skillsync.fsutil import read_json, write_json
+from skillsync.fsutil import write_json
 from skillsync.secrets import redact, redact_obj
 
 RUNS_DIR = Path(".skillsync") / "runs"
@@ -43,13 +43,13 @@ class RunDir:
         self.run_id = run_id or self._read_id() or self.path.name
 
     def _read_id(self) -> str | None:
-        meta = self.path / "run.json"
-        if meta.exists():
-            try:
-                return str(read_json(meta)["run_id"])
-            except (OSError, ValueError, KeyError):
-                return None
-        return None
+        # run.json travels in the CI artifact like everything else here, and its id
+        # lands in commit trailers and lock refs: checked, never trusted
+        # (skillsync.artifacts; a bad one is exit 2 naming the file).
+        from skillsync import artifacts
+
+        meta = artifacts.run_meta(self.path)
+        return str(meta["run_id"]) if meta else None
 
     # -- creation -----------------------------------------------------------
     def create(self) -> RunDir:

@@ -1,11 +1,18 @@
 """Process-wide secret registry: every value read from a secret variable is
 registered here, and every string leaving the process (log lines, errors,
-summaries, notifications) passes through `redact` (RELIABILITY.md 15-16)."""
+summaries, notifications) passes through `redact` (RELIABILITY.md 15-16).
+
+`redact` also takes what a URL inside the text carries in its userinfo and query
+string (skillsync.urls): such a credential was never registered, because it came
+from a config value or from git's own message, not from a secret variable."""
 
 from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Mapping
+
+from skillsync.urls import redact_urls
 
 _lock = threading.Lock()
 _secrets: set[str] = set()
@@ -20,9 +27,10 @@ def register(value: str) -> str:
     return value
 
 
-def from_env(name: str) -> str | None:
-    """Read a secret from the environment and register it; None when unset or empty."""
-    value = os.environ.get(name)
+def from_env(name: str, env: Mapping[str, str] | None = None) -> str | None:
+    """Read a secret from the environment (or `env`) and register it; None when unset
+    or empty."""
+    value = (os.environ if env is None else env).get(name)
     if not value:
         return None
     return register(value)
@@ -36,7 +44,7 @@ def redact(text: str) -> str:
     for value in values:
         if value in text:
             text = text.replace(value, MASK)
-    return text
+    return redact_urls(text)
 
 
 def redact_obj(obj: object) -> object:

@@ -16,7 +16,7 @@ below is ours; its `Document` (values + line of every node) is yamlsafe's.
 
 from __future__ import annotations
 
-import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +24,7 @@ import yaml
 
 from skillsync.errors import ConfigError
 from skillsync.findings import Finding
+from skillsync.paths import show
 from skillsync.yamlsafe import Document, Path_
 
 NAME_MAX = 64
@@ -35,8 +36,6 @@ SPEC_FIELDS = frozenset(
 )
 ADAPTER_KEY = "adapter_metadata"
 
-_NAME_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
 _FENCE = "---"
 _MAX_NODES = 10_000
 
@@ -201,6 +200,18 @@ def _kind(value: object) -> str:
     return type(value).__name__
 
 
+def kind_of(value: object) -> str:
+    """How a front matter value reads in a message ("a list", "1.10 (unquoted, ...)")."""
+    return _kind(value)
+
+
+def body_of(text: str, fm: FrontMatter) -> str:
+    """The Markdown after the front matter (line `fm.body_line` onwards)."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return "\n".join(text.split("\n")[fm.body_line - 1:])
+
+
 def check_skill(text: str, path: str, *, folder: str | None) -> list[Finding]:
     """Spec findings for one SKILL.md. `path` is its repo path; `folder` the name of
     its directory (None for a skill at the repository root, which has no folder name)."""
@@ -218,7 +229,7 @@ def check_fields(fm: FrontMatter, path: str, *, folder: str | None) -> list[Find
     def err(code: str, msg: str, *key: str | int) -> None:
         out.append(Finding(fm.where(*key), code, "error", msg))
 
-    # name
+    # name: skills-ref's rule (NFKC-normalised, Unicode lowercase letters and digits)
     if "name" not in data:
         err("skill-name-missing", "missing required field 'name'")
     else:
@@ -226,12 +237,7 @@ def check_fields(fm: FrontMatter, path: str, *, folder: str | None) -> list[Find
         if not isinstance(name, str):
             err("skill-name-invalid", f"name must be a string; it is {_kind(name)}", "name")
         else:
-            problems = _name_problems(name)
-            if problems:
-                err("skill-name-invalid", f"name '{name}' is invalid: {problems}", "name")
-            elif folder is not None and name != folder:
-                err("skill-name-mismatch",
-                    f"name '{name}' must equal its folder name '{folder}'", "name")
+            out.extend(check_name(name, folder, fm.where("name")))
     # description
     if "description" not in data:
         err("skill-description-missing", "missing required field 'description'")
@@ -295,23 +301,61 @@ def check_fields(fm: FrontMatter, path: str, *, folder: str | None) -> list[Find
     return out
 
 
-def _name_problems(name: str) -> str:
-    if not name:
-        return f"must be 1-{NAME_MAX} characters"
-    if _NAME_RE.match(name) and len(name) <= NAME_MAX:
-        return ""
+def normal_name(name: str) -> str:
+    """The name skills-ref validates: stripped, then NFKC-normalised."""
+    return unicodedata.normalize("NFKC", name.strip())
+
+
+def name_problems(name: str) -> list[str]:
+    """Why `name` breaks the Agent Skills name rule as skills-ref 0.1 applies it, or [].
+
+    skills-ref (agentskills/agentskills, skills-ref/src/skills_ref/validator.py) strips
+    and NFKC-normalises the name, then wants at most 64 characters, no uppercase, no
+    leading, trailing or double hyphen, and only `str.isalnum()` characters or hyphens:
+    any Unicode lowercase letter or digit, not only a-z and 0-9 (issue 18).
+    """
+    if not name.strip():
+        return [f"must be 1-{NAME_MAX} characters"]
+    norm = normal_name(name)
     problems = []
-    if len(name) > NAME_MAX:
-        problems.append(f"{len(name)} characters, the limit is {NAME_MAX}")
-    if any(c.isupper() for c in name):
+    if len(norm) > NAME_MAX:
+        problems.append(f"{len(norm)} characters, the limit is {NAME_MAX}")
+    if norm != norm.lower():
         problems.append("uppercase letters")
-    if any(c not in _NAME_CHARS and not ("A" <= c <= "Z") for c in name):
-        problems.append("characters other than a-z, 0-9 and '-'")
-    if name.startswith("-") or name.endswith("-"):
+    if not all(c.isalnum() or c == "-" for c in norm):
+        problems.append("characters other than letters, digits and '-'")
+    if norm.startswith("-") or norm.endswith("-"):
         problems.append("starts or ends with '-'")
-    if "--" in name:
+    if "--" in norm:
         problems.append("consecutive hyphens")
-    return "; ".join(problems) or "use a-z, 0-9 and single hyphens"
+    return problems
+
+
+def check_name(name: str, folder: str | None, where: str) -> list[Finding]:
+    """The name rules for one skill (`folder` None: a root skill, which has no folder)."""
+    shown = show(name)
+    problems = name_problems(name)
+    if problems:
+        return [Finding(where, "skill-name-invalid", "error",
+                        f"name '{shown}' is invalid: {'; '.join(problems)}")]
+    out: list[Finding] = []
+    norm = normal_name(name)
+    if folder is not None and unicodedata.normalize("NFKC", folder) != norm:
+        out.append(Finding(where, "skill-name-mismatch", "error",
+                           f"name '{shown}' must equal its folder name '{show(folder)}'"))
+    if name != name.strip():
+        # skills-ref strips before comparing, so the source passes; but the skill lands
+        # downstream in a folder named exactly `name`, which then no longer matches.
+        out.append(Finding(where, "skill-name-whitespace", "error",
+                           f"name '{shown}' has leading or trailing whitespace: downstream "
+                           "the skill lands in a folder of that name, which skills-ref "
+                           "rejects there"))
+    if not norm.isascii():
+        out.append(Finding(where, "skill-name-portability", "warning",
+                           f"name '{shown}' is not ASCII: the Agent Skills spec and skills-ref "
+                           "accept it, but gh skill publish rejects it (profile gh-skill) "
+                           "and the spec's wording is disputed (agentskills/agentskills#345)"))
+    return out
 
 
 # --------------------------------------------------------------------------- adapters

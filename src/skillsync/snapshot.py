@@ -82,7 +82,7 @@ def take(target: Target, manifest: Mapping[str, Any], *, run_id: str,
     }
     if target.mechanism == "webhook":
         return {**base, **_webhook(target)}
-    from skillsync.targets import display_url
+    from skillsync.urls import redact_url
 
     assert target.repo is not None
     version = str(manifest["version"])
@@ -101,7 +101,7 @@ def take(target: Target, manifest: Mapping[str, Any], *, run_id: str,
         owned = sorted(lock.files) if lock else []
         scope = scope_for(target, manifest if target.mechanism != "submodule" else None, owned)
         snap: dict[str, Any] = {
-            **base, "repo": display_url(target.repo), "branch": target.branch,
+            **base, "repo": redact_url(target.repo), "branch": target.branch,
             "dest": target.dest, "lock_path": target.lock_path, "head": head,
             "work_branch": work, "work_head": work_head,
             "lock": _lock_dict(lock), "owned": owned, "scope": scope,
@@ -176,13 +176,11 @@ def path_of(run: RunDir, target_id: str) -> Path:
 
 
 def load(run: RunDir, target_id: str) -> dict[str, Any] | None:
-    from skillsync.fsutil import read_json
+    """The snapshot of `target_id` in `run`, checked against schemas/snapshot.schema.json
+    and the path policy (skillsync.artifacts); None when there is none."""
+    from skillsync import artifacts
 
-    p = path_of(run, target_id)
-    if not p.exists():
-        return None
-    data = read_json(p)
-    return dict(data) if isinstance(data, dict) else None
+    return artifacts.snapshot(run, target_id)
 
 
 def save(run: RunDir, snap: Mapping[str, Any]) -> Path:
@@ -204,8 +202,7 @@ def snapshot_targets(manifest: Mapping[str, Any], targets: Sequence[Target], run
                      only: Sequence[str] | None = None) -> list[dict[str, Any]]:
     """Snapshot every target routed for this release (scripts/snapshot)."""
     from skillsync import policy
-    from skillsync.git import auth_env
-    from skillsync.secrets import from_env
+    from skillsync.credentials import credentials_for
 
     release = policy.parse_release(str(manifest["source"]["ref"]))
     routes = policy.route(release, targets, allow_major=True, only=only)
@@ -215,9 +212,9 @@ def snapshot_targets(manifest: Mapping[str, Any], targets: Sequence[Target], run
         if r.decision == "skip":
             continue
         t = by_id[r.id]
-        token = from_env(t.auth.env) if t.auth.env and t.auth.method == "token" else None
+        cred = credentials_for(t)
         try:
-            snap = take(t, manifest, run_id=run.run_id, env=auth_env(token), token=token)
+            snap = take(t, manifest, run_id=run.run_id, env=cred.git_env, token=cred.token)
         except Exception as exc:
             from skillsync.secrets import redact
 

@@ -287,21 +287,24 @@ def git_reason(exc: GitError) -> str:
 
 
 def where(t: Target) -> str:
-    from skillsync.targets import display_url
+    from skillsync.urls import redact_url
 
     if t.mechanism == "webhook":
-        return display_url(t.url or "")
+        return redact_url(t.url or "")
     repo = t.repo or ""
-    return repo if git.is_local(repo) else display_url(repo)
+    return repo if git.is_local(repo) else redact_url(repo)
 
 
 def _token(t: Target, env: Mapping[str, str], fallback: str | None = None) -> str | None:
-    if t.auth.method != "token":
+    """The target's token (skillsync.credentials), else the fleet-wide fallback variable."""
+    from skillsync.credentials import credentials_for
+
+    if t.auth.method not in ("token", "none"):
         return None
-    value = env.get(t.auth.env) if t.auth.env else None
-    if not value and fallback:
-        value = env.get(fallback)
-    return secrets.register(value) if value else None
+    token = credentials_for(t, env).token
+    if not token and fallback and t.auth.method == "token":
+        token = secrets.from_env(fallback, env)
+    return token
 
 
 def _git_env(token: str | None) -> dict[str, str]:
@@ -309,11 +312,7 @@ def _git_env(token: str | None) -> dict[str, str]:
 
     # SERVE_ENV lets local and file:// remotes serve filtered shallow fetches as forges do;
     # auth_env appends the token header after those entries.
-    env = git.auth_env(token, base=SERVE_ENV)
-    # An ssh remote must fail, not wait for a prompt nobody answers.
-    if "GIT_SSH_COMMAND" not in os.environ and "GIT_SSH" not in os.environ:
-        env["GIT_SSH_COMMAND"] = "ssh -o BatchMode=yes -o ConnectTimeout=15"
-    return env
+    return git.auth_env(token, base=SERVE_ENV)
 
 
 def _cache_path(key: str) -> Path:
@@ -716,9 +715,9 @@ def fleet_status(targets: Sequence[Target], opts: Options,
 def _display_source(repo: str | None) -> str | None:
     if repo is None or git.is_local(repo):
         return repo
-    from skillsync.targets import display_url
+    from skillsync.urls import redact_url
 
-    return display_url(repo)
+    return redact_url(repo)
 
 
 def exit_code(doc: Mapping[str, Any]) -> int:

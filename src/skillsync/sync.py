@@ -18,20 +18,18 @@ from __future__ import annotations
 
 import os
 import traceback
-from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any
 
-from skillsync import defaults, mechanisms, policy
+from skillsync import defaults, gitauth, mechanisms, policy
 from skillsync.downstream import TargetRepo, checkpoint
 from skillsync.errors import EXIT_FAILED, EXIT_HALTED, EXIT_OK, SkillsyncError
-from skillsync.git import auth_env
 from skillsync.mechanisms.base import Context, Mechanism, Result
 from skillsync.model import Target
 from skillsync.plan import Plan
 from skillsync.runlog import RunDir
-from skillsync.secrets import from_env
 
 DEFAULT_JOBS = defaults.SYNC_JOBS
 
@@ -46,6 +44,7 @@ class Options:
     verify: bool = True
     source: str | None = None     # where to read source blobs (default: manifest's source.repo)
     check_tag: bool = True
+    gate: bool = True             # run the pre-sync validation first (issue 12); tests only
     locks: bool = True            # source flock + per-target lock ref (live runs only)
     # seconds to wait for a lock another run holds (0: stop at once with the reason)
     lock_wait: float = field(default_factory=lambda: _env_float("SKILLSYNC_LOCK_WAIT", 0.0))
@@ -64,17 +63,13 @@ def release_of(manifest: dict[str, Any]) -> policy.Release:
 
 def context_for(target: Target, manifest: dict[str, Any], run: RunDir,
                 source_git_dir: Any, opts: Options) -> Context:
-    token = secret = None
-    if target.auth.env:
-        value = from_env(target.auth.env)
-        if target.auth.method == "hmac":
-            secret = value
-        else:
-            token = value
+    from skillsync.credentials import credentials_for
+
+    cred = credentials_for(target)
     return Context(
         target=target, manifest=manifest, run=run, source_git_dir=source_git_dir,
-        dry_run=opts.dry_run, overwrite=opts.overwrite, token=token,
-        git_env=auth_env(token) if token else {}, secret=secret,
+        dry_run=opts.dry_run, overwrite=opts.overwrite, token=cred.token,
+        git_env=dict(cred.git_env), secret=cred.secret,
     )
 
 
@@ -126,6 +121,7 @@ def sync_one(target: Target, manifest: dict[str, Any], run: RunDir, source_git_d
     except LockBusy as exc:
         result = Result(target.id, target.mechanism, "failed", str(exc), error=str(exc))
     except SkillsyncError as exc:
+        exc = gitauth.for_target(exc, target)  # a git 401/403 names this target's auth.env
         result = Result(target.id, target.mechanism, "failed", str(exc), error=str(exc))
         if not opts.dry_run and fallback.cannot_write(exc, getattr(mech, "repo", None)):
             try:
@@ -248,9 +244,7 @@ def _apply(ctx: Context, mech: Mechanism, plan: Plan, opts: Options) -> Result:
     elif opts.verify and result.status == "synced":
         problems = mech.verify(ctx)
         if problems:
-            result.status = "failed"
-            result.error = "verification failed: " + "; ".join(problems[:5])
-            result.message = result.error
+            _undo(ctx, result, "verification failed: " + "; ".join(problems[:5]))
         else:
             result.data["verified"] = True
             ctx.log("verify", "ok", "target matches the release")
@@ -258,6 +252,28 @@ def _apply(ctx: Context, mech: Mechanism, plan: Plan, opts: Options) -> Result:
         _remember_payload(ctx)
     checkpoint("verified")
     return result
+
+
+def _undo(ctx: Context, result: Result, why: str) -> None:
+    """A push whose verification failed is taken back from the snapshot (or its sync
+    pull request closed) at once; the result says what was pushed and what was undone."""
+    from skillsync import rollback, snapshot
+
+    t = ctx.target
+    pushed = f"pushed {str(result.commit)[:12]} to {result.branch}"
+    result.status = "failed"
+    job = rollback.Job(ctx.run, t, ctx.manifest, snapshot.load(ctx.run, t.id),
+                       result.as_dict(), f"undo-{ctx.run.run_id}", dry_run=False, force=False,
+                       token=ctx.token, env=ctx.git_env)
+    out = rollback.undo(job)
+    ctx.log("rollback", out.status, out.message,
+            data={"undo": True, "verification": out.verification})
+    if out.status in ("rolled-back", "no-op"):
+        undone = f"undone: {out.message}"
+    else:
+        undone = f"NOT undone ({out.status}: {out.message}); roll back by hand"
+    result.error = result.message = f"{why}; {pushed}; {undone}"
+    result.data["undo"] = out.as_dict()
 
 
 def _remember_payload(ctx: Context) -> None:
@@ -301,27 +317,59 @@ def _policy_check(plan: Any, manifest: dict[str, Any], target: Target, opts: Opt
                        "accept_major: true in the target or --allow-major for this run")
 
 
+def gate(manifest: dict[str, Any], run: RunDir, opts: Options, label: str = "manifest"
+         ) -> None:
+    """The pre-sync validation on the manifest this run uses, before any target is
+    read or written (ReleaseRefused, exit 2, when it fails)."""
+    from skillsync.gate import check_manifest, require_valid
+    from skillsync.source import locate
+
+    if not opts.gate:
+        return
+    try:
+        check_manifest(manifest, label)
+        # The recorded checkout while it holds the commit, else source.repo (issue 13).
+        require_valid(manifest, locate(manifest["source"], opts.source), label)
+    except SkillsyncError as exc:
+        run.log("gate", "failed", str(exc))
+        raise
+    run.log("gate", "ok", "the release passed the pre-sync validation")
+
+
 def run_sync(manifest: dict[str, Any], targets: Sequence[Target], run: RunDir,
-             opts: Options, *, only: Sequence[str] | None = None) -> dict[str, Result]:
+             opts: Options, *, only: Sequence[str] | None = None,
+             on_result: Callable[[Result], None] | None = None,
+             label: str = "manifest") -> dict[str, Result]:
     """Sync every routed target, wave by wave. Returns results by target id.
 
-    A live run holds the per-source lock (skillsync.locking.SourceLock) throughout;
-    LockBusy (exit 1) when another run holds it and `opts.lock_wait` runs out."""
+    `on_result` is called in this thread with each target's Result as soon as it is
+    known (routing decisions first, then each wave in completion order), so a command
+    can show progress on a large fleet instead of staying silent until the end.
+
+    The gate runs first. A live run holds the per-source lock
+    (skillsync.locking.SourceLock) throughout; LockBusy (exit 1) when another run
+    holds it and `opts.lock_wait` runs out."""
     from skillsync.locking import SourceLock
 
+    gate(manifest, run, opts, label)
     if opts.dry_run or not opts.locks:
-        return _run_sync(manifest, targets, run, opts, only=only)
+        return _run_sync(manifest, targets, run, opts, only=only, on_result=on_result)
     lock = SourceLock(str(manifest["source"]["repo"]), run.run_id, wait=opts.lock_wait)
     lock.acquire()
     run.log("lock", "ok", "source lock taken")
     try:
-        return _run_sync(manifest, targets, run, opts, only=only)
+        return _run_sync(manifest, targets, run, opts, only=only, on_result=on_result)
     finally:
         lock.release()
 
 
 def _run_sync(manifest: dict[str, Any], targets: Sequence[Target], run: RunDir,
-              opts: Options, *, only: Sequence[str] | None = None) -> dict[str, Result]:
+              opts: Options, *, only: Sequence[str] | None = None,
+              on_result: Callable[[Result], None] | None = None) -> dict[str, Result]:
+    def done(res: Result) -> None:
+        if on_result is not None:
+            on_result(res)
+
     from skillsync.source import locate, open_source, tag_commit
 
     run.write("manifest.json", manifest)
@@ -341,6 +389,7 @@ def _run_sync(manifest: dict[str, Any], targets: Sequence[Target], run: RunDir,
             run.write(f"results/{r.id}.json", res.as_dict())
             run.log("result", status, r.reason, target=r.id)
             results[r.id] = res
+            done(res)
     src = manifest["source"]
     source_repo = locate(src, opts.source)   # the recorded checkout, else source.repo
     source_dir = open_source(source_repo, src["commit"])
@@ -359,11 +408,14 @@ def _run_sync(manifest: dict[str, Any], targets: Sequence[Target], run: RunDir,
                 run.write(f"results/{tid}.json", res.as_dict())
                 run.log("result", "not-attempted", stop, target=tid)
                 results[tid] = res
+                done(res)
             continue
         run.log("wave", "start", f"wave {i}: {', '.join(ids)}", data={"wave": i})
         with ThreadPoolExecutor(max_workers=max(1, opts.jobs)) as pool:
             futures = {tid: pool.submit(sync_one, by_id[tid], manifest, run, source_dir, opts,
                                         wave=i) for tid in ids}
+            for fut in as_completed(futures.values()):
+                done(fut.result())
             for tid, fut in futures.items():
                 results[tid] = fut.result()
         failed = [tid for tid in ids if results[tid].status == "failed"]

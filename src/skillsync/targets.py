@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from skillsync import git
 from skillsync.errors import ConfigError, UsageError
@@ -183,6 +183,7 @@ def _check_file(path: Path) -> _FileResult:
                          f"id '{data['id']}' does not match the file name '{path.name}'"
                          f" (rename the file to {data['id']}{path.suffix} or fix the id)")
     repo = _resolve_repo(doc, path.parent, problems)
+    _url_findings(doc, problems)
     if data.get("mechanism") != "webhook":  # the schema already refuses dest & co there
         _path_findings(doc, repo, problems)
 
@@ -398,7 +399,52 @@ def _resolve_repo(doc: Document, base: Path, problems: _Problems) -> str | None:
             problems.add(where, "target-credentials-in-url", "repo: the URL embeds credentials;"
                          " put the name of the token's variable in auth.env")
             return None
+        # A git remote never needs a query string or a fragment; a token is what hides there
+        # (`?access_token=`, `?private_token=`), so any query is refused.
+        if parts.query or parts.fragment or repo.endswith(("?", "#")):
+            problems.add(where, "target-credentials-in-url", "repo: a git remote URL takes no "
+                         "query string or fragment (credentials hide there); put the name of "
+                         "the token's variable in auth.env")
+            return None
     return git.resolve_local(repo, base)
+
+
+def _url_findings(doc: Document, problems: _Problems) -> None:
+    """Webhook `url` and `forge.api_url`: no credential in the query (the schema's
+    patterns already refuse userinfo in both).
+
+    A webhook endpoint may take a query (`?channel=ops`), but not a parameter whose name
+    says credential (skillsync.urls.credential_params: token, sig, key, secret, auth, ...):
+    the HMAC secret belongs in auth.env. The API base URL takes no query at all.
+    The values are never echoed, only the parameter names."""
+    from skillsync.paths import show
+    from skillsync.urls import credential_params
+
+    forge = doc.data.get("forge")
+    api_url = forge.get("api_url") if isinstance(forge, dict) else None
+    for key, value in (("url", doc.data.get("url")), ("forge.api_url", api_url)):
+        if not isinstance(value, str) or "://" not in value:
+            continue  # absent, or the schema reported it
+        path = tuple(key.split("."))
+        try:
+            query = urlsplit(value).query
+        except ValueError:
+            problems.add(doc.where(path), "target-invalid-value", f"{key}: not a valid URL")
+            continue
+        if key != "url":
+            if query:
+                problems.add(doc.where(path), "target-credentials-in-url",
+                             f"{key}: the API URL takes no query string (credentials hide "
+                             "there); the token's variable goes in auth.env")
+            continue
+        names = credential_params(value)
+        if names:
+            listed = ", ".join(f"'{show(n[:40])}'" for n in names[:3])
+            what = "parameters" if len(names) > 1 else "parameter"
+            problems.add(doc.where(path), "target-credentials-in-url",
+                         f"{key}: the query {what} {listed} look{'' if len(names) > 1 else 's'}"
+                         " like a credential; a secret never goes in a URL, put the name of "
+                         "its variable in auth.env")
 
 
 def _path_findings(doc: Document, repo: str | None, problems: _Problems) -> None:
@@ -424,19 +470,6 @@ def _path_findings(doc: Document, repo: str | None, problems: _Problems) -> None
                 problem = f"passes through the symlink '{link}' in {checkout}"
         if problem is not None:
             problems.add(doc.where(path), "target-unsafe-dest", f"{label} '{value}' {problem}")
-
-
-def display_url(url: str) -> str:
-    """`url` without userinfo, query or fragment (where secrets hide), for messages and docs."""
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-        if parts.port is not None:
-            host += f":{parts.port}"
-    except ValueError:
-        return "(invalid URL)"
-    shown = urlunsplit((parts.scheme, host, parts.path, "", ""))
-    return shown + ("?…" if parts.query else "")
 
 
 def repo_path_problem(value: str) -> str | None:
@@ -532,6 +565,7 @@ def _build(data: dict[str, Any], path: Path, repo: str | None) -> Target:
         if sub_data else None,
         forge=Forge(api_url=forge_data.get("api_url", Forge().api_url),
                     repository=forge_data["repository"]) if forge_data else None,
+        agents=tuple(data["agents"]) if "agents" in data else None,
         extra=extra,
     )
 

@@ -7,15 +7,15 @@ from pathlib import Path
 from typing import Any
 
 from skillsync import cli
-from skillsync.errors import UsageError
 
 
 def load_manifest(arg: str) -> dict[str, Any]:
+    """A manifest file (or stdin): parsed, schema-checked with the JSON path of the
+    first failure, path policy and digest checked (skillsync.gate); exit 2 if not."""
+    from skillsync.gate import check_manifest
+
     data = cli.read_json(arg, "manifest")
-    if not isinstance(data, dict) or data.get("schema") != "skillsync.manifest/v1":
-        src = "stdin" if arg == "-" else arg
-        raise UsageError(f"{src}: not a skillsync manifest (expected schema skillsync.manifest/v1)")
-    return data
+    return check_manifest(data, "stdin" if arg == "-" else arg)
 
 
 def load_targets(args: argparse.Namespace) -> list[Any]:

@@ -205,6 +205,16 @@ def _body(args: argparse.Namespace) -> int:
         if any(t["status"] not in ("no-op", "skipped", "halted") for t in s["targets"]):
             raise DemoError("the re-run was not a no-op")
 
+        d.step("A contributor's release smuggles a workflow in through a file name: refused")
+        hostile = _hostile_source(d.scratch / "hostile-source")
+        before, writes_before = d.fleet_state(), len(gh.writes()) + len(hook.requests)
+        d.call(build_manifest.main, ["--source", str(hostile), "--ref", "v1.0.1"], expect=(2,))
+        d.call(sync.main, ["--source", str(hostile), "--ref", "v1.0.1", "--targets",
+                           str(d.targets), "--run-dir", str(d.runs / "3b-hostile")], expect=(2,))
+        if d.fleet_state() != before or writes_before != len(gh.writes()) + len(hook.requests):
+            raise DemoError("the hostile release wrote something")
+        cli.say("  refused before any target was read: every target repository unchanged")
+
         d.step("Release v1.1.0 (skills added, changed, a file deleted)")
         run("v1.1.0", "4-v1.1.0")
         cli.say(f"  pull requests: {_prs(gh)}")
@@ -246,8 +256,13 @@ def _body(args: argparse.Namespace) -> int:
                                str(d.scratch / "rollback-again.json")])
 
     cli.say(f"\nDemo finished in {time.monotonic() - started:.1f}s. Run directories: {d.runs}")
+    # The exact commands, with this demo's paths: a run id alone is looked up in
+    # .skillsync/runs (or $SKILLSYNC_RUNS), not in the demo's directory.
+    runs = os.path.relpath(d.runs) if d.runs.is_relative_to(Path.cwd()) else str(d.runs)
+    cli.say(f"Report a run:  scripts/report {runs}/7-major --format md   "
+            f"(or SKILLSYNC_RUNS={runs} scripts/report 7-major)")
     cli.say("Query a log, e.g.: jq -r 'select(.step==\"result\") | \"\\(.target) \\(.status) "
-            f"\\(.message)\"' {d.runs}/7-major/log.jsonl")
+            f"\\(.message)\"' {runs}/7-major/log.jsonl")
     return 0
 
 
@@ -281,6 +296,28 @@ def _start_servers(stack: ExitStack) -> dict[str, Any]:
     cli.say(f"  loopback GitHub API at {gh.url}, webhook/Slack receiver at {hook.url}, "
             f"SMTP at {smtp.url}")
     return {"github": gh, "webhook": hook, "smtp": smtp}
+
+
+def _hostile_source(path: Path) -> Path:
+    """A skills repository whose v1.0.1 holds a directory named so that, fed
+    newline-framed to git plumbing, it would add .github/workflows/evil.yml to every
+    downstream (the attack of issue 12; docs/security.md)."""
+    from skillsync import git
+
+    evil = b"on: push\njobs: {steal: {runs-on: ubuntu-latest, steps: [{run: env}]}}\n"
+    work = path
+    shutil.rmtree(work, ignore_errors=True)
+    blob = git.out(["hash-object", "--stdin"], input=evil)
+    sneaky = work / "skills" / "helpful" / f"x\n100644 {blob}\t.github" / "workflows"
+    sneaky.mkdir(parents=True)
+    (sneaky / "evil.yml").write_bytes(evil)
+    (work / "skills" / "helpful" / "SKILL.md").write_text(
+        "---\nname: helpful\ndescription: Looks helpful.\n---\n")
+    git.run(["init", "-q", "-b", "main", str(work)])
+    git.run(["add", "-A"], work)
+    git.run([*git.IDENTITY, "commit", "-q", "-m", "Add a helpful skill"], work)
+    git.run([*git.IDENTITY, "tag", "v1.0.1"], work)
+    return work
 
 
 def _protect(bare: Path) -> None:

@@ -32,9 +32,9 @@ output: JSON (schema skillsync.fleet-status/v1) unless stdout is a terminal (tab
 Exit 1 when a target is unreachable; being behind is not a failure.
 
 examples:
-  scripts/fleet-status --source . --format table
-  scripts/fleet-status --format md >> "$GITHUB_STEP_SUMMARY"
-  scripts/fleet-status | jq -r '.targets[] | select(.status=="behind") | .id'"""
+  %(prog)s --source . --format table
+  %(prog)s --format md >> "$GITHUB_STEP_SUMMARY"
+  %(prog)s | jq -r '.targets[] | select(.status=="behind") | .id'"""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -103,7 +103,6 @@ def collect(args: argparse.Namespace) -> dict[str, object]:
 
 def _body(args: argparse.Namespace) -> int:
     from skillsync import status
-    from skillsync.fsutil import atomic_write
 
     doc = collect(args)
     to_stdout = args.output in ("-", "")
@@ -123,7 +122,7 @@ def _body(args: argparse.Namespace) -> int:
             sys.stdout.write(text)
             sys.stdout.flush()
         else:
-            atomic_write(args.output, text)
+            cli.emit_text(text, args.output)
     if fmt != "table" or not to_stdout:
         cli.say(f"{PROG}: {status.summary_line(doc)}")
     return status.exit_code(doc)

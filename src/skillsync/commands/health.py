@@ -20,8 +20,8 @@ One line per target on stderr ("ok   ID ..." or "FAIL ID: why"); a JSON report o
 stdout (or -o FILE): [{"target", "healthy", "checks": [{"name", "ok", "message"}]}].
 
 examples:
-  scripts/health
-  scripts/health --only acme-agents docs-portal -o health.json"""
+  %(prog)s
+  %(prog)s --only acme-agents docs-portal -o health.json"""
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -12,9 +12,9 @@ from skillsync.errors import UsageError
 
 EPILOG = """\
 examples:
-  scripts/inventory                    regenerate docs/downstream-inventory.md
-  scripts/inventory --check            exit 1 if the committed file is stale (CI)
-  scripts/inventory -o -               print the inventory to stdout"""
+  %(prog)s            (regenerate docs/downstream-inventory.md)
+  %(prog)s --check    (exit 1 if the committed file is stale: CI)
+  %(prog)s -o -       (print the inventory to stdout)"""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -36,7 +36,6 @@ def _parser() -> argparse.ArgumentParser:
 
 def _body(args: argparse.Namespace) -> int:
     from skillsync import inventory
-    from skillsync.fsutil import atomic_write
     from skillsync.targets import load_targets
 
     targets = load_targets(Path(args.targets))
@@ -61,7 +60,7 @@ def _body(args: argparse.Namespace) -> int:
     if existing == text:
         cli.say(f"{out} is up to date ({len(targets)} targets)")
         return 0
-    atomic_write(path, text)
+    cli.emit_text(text, out)
     cli.say(f"wrote {out} ({len(targets)} targets)")
     return 0
 

@@ -29,9 +29,9 @@ A fleet that does not fit (canary > chunk size, or more chunks than --slots) is
 an error (exit 2) that names the fix; it is never truncated.
 
 examples:
-  scripts/route-targets --manifest m.json --all -o routes.json
-  scripts/matrix-chunks --routes routes.json --github-output "$GITHUB_OUTPUT"
-  scripts/matrix-chunks --ids canary-docs acme-agents --slots 1"""
+  skillsync-route-targets --manifest m.json --all -o routes.json
+  %(prog)s --routes routes.json --github-output "$GITHUB_OUTPUT"
+  %(prog)s --ids canary-docs acme-agents --slots 1"""
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -13,17 +13,20 @@ Each PART is a run directory, or a folder of run directories (the layout
 actions/download-artifact gives a pattern download; one matching artifact lands
 directly in the folder, and that works too). Files new to RUN_DIR are copied,
 identical ones skipped, log lines merged in time order; two parts disagreeing on
-a file is an error (exit 2) naming it. Then every target in RUN_DIR/routes.json
-without a result gets one: halted or skipped (from its route), or not attempted
-(its job never ran or never finished).
+a file is an error (exit 2) naming it, and so is a file that is not what skillsync
+writes (checked before anything of its part is copied). Then every target in
+RUN_DIR/routes.json (or matrix.json) without a result gets one: halted or skipped
+(from its route), not attempted (its job never ran or never finished), or unknown
+(its branch is at a commit of this run, read with the target's credentials, or it
+could not be read though the run had planned to write to it).
 
 output: {"run", "parts", "files", "events", "completed": [ids]} on stdout, or with
---annotations one GitHub workflow command per failed / not-attempted (::error::)
+--annotations one GitHub workflow command per failed / not-attempted / unknown (::error::)
 and halted (::warning::) target.
 
 examples:
-  scripts/merge-runs --into "$RUN_DIR" "$RUNNER_TEMP/parts"
-  scripts/merge-runs --into .skillsync/runs/ci-123 parts/* --annotations"""
+  %(prog)s --into "$RUN_DIR" "$RUNNER_TEMP/parts"
+  %(prog)s --into .skillsync/runs/ci-123 parts/* --annotations"""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -51,13 +54,7 @@ def _body(args: argparse.Namespace) -> int:
             f"{', '.join(merged.completed) or 'none'}")
     if args.annotations:
         lines = matrix.workflow_annotations(report.summarize(RunDir(args.into)))
-        text = "".join(line + "\n" for line in lines)
-        if args.output in ("-", ""):
-            print(text, end="", flush=True)
-        else:
-            from skillsync.fsutil import atomic_write
-
-            atomic_write(args.output, text)
+        cli.emit_text("".join(line + "\n" for line in lines), args.output)
     else:
         cli.emit_json(merged.as_dict(), args.output)
     return 0

@@ -4,7 +4,11 @@ History is never rewritten: push and submodule targets get a new commit that
 restores the snapshot; an unmerged sync pull request is closed and its branch
 deleted; a merged one gets a revert pull request; a webhook gets the previous
 release again. After writing, the target is read back and compared with the
-snapshot (blob ids), and the verification line is printed. See docs/sync-rollback.md."""
+snapshot (blob ids), and the verification line is printed. Roll back only a target
+the run wrote to, when the release is wrong for it: a failed target was not changed
+(re-sync it with `sync --rerun-failed RUN`). How and when, per mechanism:
+docs/sync-rollback.md (in the skillsync repository; in CI, the rollback workflow,
+.github/workflows/rollback.yml, runs this for one target per job)."""
 
 from __future__ import annotations
 
@@ -21,14 +25,16 @@ manual (a webhook without the previous payload: its owner must act).
 Exit 0 when every target is rolled-back, pending, no-op or planned; else 1.
 
 examples:
-  scripts/rollback --run 20260101T120000Z-ab12cd --target acme-agents --dry-run
-  scripts/rollback --run .skillsync/runs/20260101T120000Z-ab12cd --all-synced
-  scripts/rollback --run RUN --target acme-agents --force   (target moved on: owned files only)"""
+  %(prog)s --run 20260101T120000Z-ab12cd --target acme-agents --dry-run
+  %(prog)s --run .skillsync/runs/20260101T120000Z-ab12cd --all-synced
+  %(prog)s --run RUN --target acme-agents --force   (target moved on: owned files only)"""
 
 
 def _parser() -> argparse.ArgumentParser:
     p = cli.parser("rollback", __doc__ or "", EPILOG)
-    p.add_argument("--run", required=True, metavar="RUN", help="run id or run directory")
+    p.add_argument("--run", required=True, metavar="RUN",
+                   help="run directory, or run id (looked up in $SKILLSYNC_RUNS, else "
+                        ".skillsync/runs)")
     which = p.add_mutually_exclusive_group(required=True)
     which.add_argument("--target", action="append", metavar="ID",
                        help="target to roll back (repeat for several)")

@@ -15,9 +15,9 @@ output: a JSON list, one entry per target that takes the release:
 with --all, halted and skipped targets too (decision "halt" / "skip").
 
 examples:
-  scripts/build-manifest --source . --ref v2.3.0 \\
-    | scripts/route-targets --manifest - | jq -r '.[].id'
-  scripts/route-targets --manifest manifest.json --only 'canary-*' --allow-major"""
+  skillsync-build-manifest --source . --ref v2.3.0 \\
+    | %(prog)s --manifest - | jq -r '.[].id'
+  %(prog)s --manifest manifest.json --only 'canary-*' --allow-major"""
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -19,8 +19,8 @@ output: the snapshots as a JSON list (also RUN_DIR/snapshots/<id>.json).
 exit 1 when a target could not be read (its snapshot says why, with complete: false).
 
 examples:
-  scripts/snapshot --manifest manifest.json --run-dir .skillsync/runs/RUN
-  scripts/snapshot --target acme-agents --manifest manifest.json"""
+  %(prog)s --manifest manifest.json --run-dir .skillsync/runs/RUN
+  %(prog)s --target acme-agents --manifest manifest.json"""
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Sequence
+from typing import Any
 
 from skillsync import cli
 from skillsync.commands._common import add_sync_options, load_manifest, load_targets, options
+from skillsync.secrets import redact
 
 EPILOG = """\
-output: the run summary as JSON (also RUN_DIR/summary.json and summary.md).
+output: the run summary as JSON on stdout, or -o FILE (also RUN_DIR/summary.json and
+summary.md); on a terminal, a table instead (--format json for the JSON). While it runs,
+each target's line goes to stderr as the target finishes: under a live progress line
+on a terminal, in one ::group:: per wave in GitHub Actions, plain when piped.
 
 examples:
-  scripts/sync --source ../skills --ref v2.3.0 --dry-run
-  scripts/sync --manifest manifest.json --only canary-docs
-  scripts/sync --rerun-failed RUN     (only the targets that failed or were not attempted)"""
+  %(prog)s --source ../skills --ref v2.3.0 --dry-run
+  %(prog)s --manifest manifest.json --only canary-docs
+  %(prog)s --rerun-failed RUN     (only the targets that failed, were not attempted or
+                                  are unknown: the run was killed before their result)"""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -23,7 +30,9 @@ def _parser() -> argparse.ArgumentParser:
     src.add_argument("--manifest", metavar="FILE", help="manifest JSON, or - for stdin")
     src.add_argument("--ref", help="release tag to build the manifest from (with --source)")
     src.add_argument("--rerun-failed", metavar="RUN",
-                     help="re-sync only the failed / not-attempted targets of RUN, same commit")
+                     help="re-sync only the failed / not-attempted / unknown targets of RUN (a "
+                          "run directory, or an id in $SKILLSYNC_RUNS, else .skillsync/runs), "
+                          "same commit")
     p.add_argument("--only", nargs="+", metavar="ID", help="only these target ids (globs allowed)")
     p.add_argument("--jobs", type=int, default=None, metavar="N",
                    help="targets synced at once within a wave (default 4)")
@@ -31,24 +40,52 @@ def _parser() -> argparse.ArgumentParser:
     cli.add_run_dir(p)
     add_sync_options(p)
     cli.add_output(p)
+    p.add_argument("--format", choices=("auto", "json", "table"), default="auto",
+                   help="stdout: auto (a table on a terminal, else JSON), json or table")
     return p
 
 
+def table(summary: dict[str, Any]) -> str:
+    """The run summary as an aligned text table, for a person at a terminal."""
+    from skillsync.paths import show
+
+    rows = [("TARGET", "WAVE", "STATUS", "CHANGES", "DETAILS")]
+    for t in summary["targets"]:
+        c = t["changes"]
+        rows.append((show(t["id"]), "" if t["wave"] is None else str(t["wave"]), t["status"],
+                     f"+{c.get('add', 0)} ~{c.get('modify', 0)} -{c.get('delete', 0)}",
+                     show(t["error"] or t["message"])))
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    out = ["  ".join(f"{cell:{w}}" for cell, w in zip(r[:4], widths, strict=True)) + "  " + r[4]
+           for r in rows]
+    return redact("\n".join(out) + "\n")
+
+
 def _body(args: argparse.Namespace) -> int:
-    from skillsync import report
+    from skillsync import policy, report
     from skillsync.errors import UsageError
-    from skillsync.fsutil import read_json
+    from skillsync.progress import Progress
     from skillsync.runlog import find_run, run_dir_for
-    from skillsync.sync import exit_code, run_sync
+    from skillsync.sync import exit_code, release_of, run_sync
 
     only = args.only
     if args.rerun_failed:
+        from skillsync import artifacts
+        from skillsync.paths import show
+
+        # Every file of the earlier run is checked on the way in (skillsync.artifacts);
+        # its routed targets without a result count as not attempted or unknown, and
+        # are re-synced too: the engine's no-op detection leaves one already at our
+        # commit as it is (RELIABILITY 39).
         prev = find_run(args.rerun_failed)
-        manifest = read_json(prev.manifest_path)
+        if artifacts.manifest(prev) is None:
+            raise UsageError(f"{show(str(prev.path))}: no manifest.json; not a sync run directory")
+        manifest = load_manifest(str(prev.manifest_path))
         summary = report.summarize(prev)
-        only = [t["id"] for t in summary["targets"] if t["status"] in ("failed", "not-attempted")]
+        only = [t["id"] for t in summary["targets"] if t["status"] in report.FAILING]
         if not only:
-            cli.say(f"run {prev.run_id}: no failed or not-attempted targets; nothing to do")
+            cli.say(f"run {prev.run_id}: no failed, not-attempted or unknown targets; "
+                    "nothing to do")
             cli.emit_json(summary, args.output)
             return 0
     elif args.manifest:
@@ -68,12 +105,30 @@ def _body(args: argparse.Namespace) -> int:
     args._run_dir = str(run.path)
     cli.say(f"run {run.run_id}: {manifest['source']['ref']} ({manifest['source']['commit'][:12]})"
             + (" — dry run" if args.dry_run else "") + f"  [{run.path}]")
-    results = run_sync(manifest, targets, run, options(args), only=only)
+    label = ("stdin" if args.manifest == "-" else args.manifest) if args.manifest else "manifest"
+    opts = options(args)
+    total = len(policy.route(release_of(manifest), targets, allow_major=opts.allow_major,
+                             only=only))
+    with Progress(total) as progress:
+        results = run_sync(manifest, targets, run, opts, only=only, on_result=progress.result,
+                           label=label)
     summary = report.write_summary(run)
-    for t in summary["targets"]:
-        cli.say(f"  {t['status']:13} {t['id']:22} {t['error'] or t['message']}")
-    cli.emit_json(summary, args.output)
+    counts = ", ".join(f"{v} {k}" for k, v in summary["counts"].items()) or "no targets"
+    cli.say(f"run {run.run_id}: {summary['status']} ({counts}); summary in {run.path}")
+    if args.format == "table" or (args.format == "auto" and args.output in ("-", "")
+                                  and _isatty(sys.stdout)):
+        sys.stdout.write(table(summary))
+        sys.stdout.flush()
+    else:
+        cli.emit_json(summary, args.output)
     return exit_code(results)
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
 
 
 def main(argv: Sequence[str] | None = None) -> int:

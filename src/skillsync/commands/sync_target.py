@@ -17,7 +17,7 @@ output: the target's result as JSON (status synced | no-op | planned | skipped |
 halted | failed | pending); the plan is in RUN_DIR/plans/ID.json, the log in RUN_DIR/log.jsonl.
 
 example:
-  scripts/sync-target --target canary-docs --manifest manifest.json --dry-run"""
+  %(prog)s --target canary-docs --manifest manifest.json --dry-run"""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -36,7 +36,7 @@ def _body(args: argparse.Namespace) -> int:
     from skillsync import policy
     from skillsync.runlog import run_dir_for
     from skillsync.source import locate, open_source
-    from skillsync.sync import release_of, sync_one, target_meta
+    from skillsync.sync import gate, release_of, sync_one, target_meta
     from skillsync.targets import select
 
     manifest = load_manifest(args.manifest)
@@ -46,6 +46,7 @@ def _body(args: argparse.Namespace) -> int:
     if not run.manifest_path.exists():
         run.write("manifest.json", manifest)
     opts = options(args)
+    gate(manifest, run, opts, "stdin" if args.manifest == "-" else args.manifest)
     route = policy.route(release_of(manifest), [target], allow_major=opts.allow_major)[0]
     if route.decision != "sync":
         from skillsync.mechanisms.base import Result

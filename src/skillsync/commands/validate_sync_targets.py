@@ -15,13 +15,27 @@ PROG = "validate-sync-targets"
 
 EPILOG = """\
 Checks: the manifest's schema, digest and integrity (every file hash recomputed
-from the source commit); the Agent Skills spec of every SKILL.md; unique skill
-names; adapter consistency (each adapter's skill exists and its skill_version
-matches); the target files. Findings go to stdout as a JSON list, sorted;
-a summary goes to stderr. Warnings do not fail the gate.
+from the source commit); files a skill lost in the release (symlinks, files over
+the size limit, unreadable names, submodules); the Agent Skills spec of every
+SKILL.md and its body (references the release does not ship, references more
+than one level deep, length); unique skill names; adapter consistency (each
+adapter's skill exists and its skill_version matches); the target files; and,
+per agent a target names in `agents:` (or the source's default in
+.skillsync.yaml), that agent's rules on the whole set the target will hold
+after the sync: listing budget, per-skill cut-offs, where the agent looks for
+skills, name collisions. docs/validation.md lists every rule and its source.
+
+Findings go to stdout (or -o) as a JSON list, sorted, or as SARIF 2.1.0 for
+GitHub code scanning; a summary goes to stderr. Severities: error fails the
+gate; warning fails it only with --strict; info never does.
+
+exit codes: 0 passed, 1 an error (or a warning with --strict), 2 usage or
+configuration error (bad manifest JSON, unknown --agents id, missing source).
 
 examples:
   build-manifest --ref v1.1.0 | validate-sync-targets --manifest -
+  validate-sync-targets --manifest m.json --targets targets/ --strict
+  validate-sync-targets --manifest m.json --agents claude-code --format sarif -o v.sarif
   validate-sync-targets --targets targets/"""
 
 
@@ -35,12 +49,37 @@ def _parser() -> argparse.ArgumentParser:
                         "source.checkout while it holds the commit, else its source.repo)")
     p.add_argument("--remote", action="store_true",
                    help="also run the target health check (remote reachable, branch, auth "
-                        "variable set, submodule path, webhook endpoint) for every enabled target")
+                        "variable set, submodule path, webhook endpoint) for every enabled "
+                        "target, and read each git target's tree (read-only) so the "
+                        "whole-set checks include its own skills")
+    p.add_argument("--strict", action="store_true",
+                   help="warnings become errors (exit 1): for CI gates")
+    p.add_argument("--agents", metavar="ID[,ID...]", type=_agent_list,
+                   help="apply these agent profiles to every skill of the release "
+                        f"({', '.join(_agent_ids())}; default: the source's .skillsync.yaml)")
+    p.add_argument("--format", choices=("json", "sarif"), default="json",
+                   help="output format (default: json; sarif: SARIF 2.1.0 for GitHub code "
+                        "scanning)")
     cli.add_targets(p)
     # None = not given: fall back to $SKILLSYNC_TARGETS, then ./targets only if it exists.
     p.set_defaults(targets=None)
     cli.add_output(p)
     return p
+
+
+def _agent_ids() -> tuple[str, ...]:
+    from skillsync.validation.profiles import AGENT_IDS
+
+    return AGENT_IDS
+
+
+def _agent_list(text: str) -> list[str]:
+    ids = [part.strip() for part in text.split(",") if part.strip()]
+    bad = [i for i in ids if i not in _agent_ids()]
+    if bad:
+        raise argparse.ArgumentTypeError(
+            f"unknown agent {', '.join(bad)} (known: {', '.join(_agent_ids())})")
+    return ids
 
 
 def _targets_dir(arg: str | None) -> Path | None:
@@ -71,23 +110,37 @@ def _health_findings(targets: Path | None) -> list[Any]:
 
 
 def _body(args: argparse.Namespace) -> int:
-    from skillsync.findings import has_errors
+    from skillsync.findings import counts, has_errors, strict
     from skillsync.validate import validate
 
     manifest = cli.read_json(args.manifest, "manifest") if args.manifest else None
     if args.source and args.manifest is None:
         raise UsageError("--source needs --manifest")
+    if args.agents is not None and args.manifest is None:
+        raise UsageError("--agents needs --manifest")
     targets = _targets_dir(args.targets)
     if manifest is None and targets is None:
         raise UsageError("nothing to validate: give --manifest FILE|- and/or --targets DIR")
-    findings = validate(manifest, source=args.source, targets_dir=targets)
+    findings = validate(manifest, source=args.source, targets_dir=targets, remote=args.remote,
+                        agents=args.agents)
     if args.remote:
         findings += _health_findings(targets)
-    cli.emit_json([f.as_dict() for f in findings], args.output)
+    promoted = 0
+    if args.strict:
+        promoted = counts(findings)["warning"]
+        findings = strict(findings)
+    if args.format == "sarif":
+        from skillsync.validation.rules import DESCRIPTIONS
+        from skillsync.validation.sarif import to_sarif
+
+        manifest_file = args.manifest if args.manifest not in (None, "-") else None
+        cli.emit_json(to_sarif(findings, manifest_file=manifest_file,
+                               descriptions=DESCRIPTIONS), args.output)
+    else:
+        cli.emit_json([f.as_dict() for f in findings], args.output)
     for f in findings:
         cli.say(str(f))
-    errors = sum(f.severity == "error" for f in findings)
-    warnings = len(findings) - errors
+    n = counts(findings)
     checked = []
     if isinstance(manifest, dict):
         checked.append(f"{len(manifest.get('skills') or [])} skills, "
@@ -95,7 +148,9 @@ def _body(args: argparse.Namespace) -> int:
     if targets is not None:
         checked.append(f"targets in {targets}")
     scope = f" ({'; '.join(checked)})" if checked else ""
-    cli.say(f"{PROG}: {errors} error(s), {warnings} warning(s){scope}")
+    made = f" ({promoted} of them warnings made errors by --strict)" if promoted else ""
+    cli.say(f"{PROG}: {n['error']} error(s){made}, {n['warning']} warning(s), "
+            f"{n['info']} info{scope}")
     return EXIT_FAILED if has_errors(findings) else EXIT_OK
 
 

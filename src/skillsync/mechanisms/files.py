@@ -13,7 +13,16 @@ from skillsync.downstream import (
     write_cache,
 )
 from skillsync.mechanisms.base import Context, Mechanism, Result, commit_message
-from skillsync.plan import Operation, Plan, desired_files, file_plan, new_lock, selected_skills
+from skillsync.plan import (
+    Operation,
+    Plan,
+    desired_files,
+    file_plan,
+    new_lock,
+    selected_skills,
+    write_dirs,
+    write_roots,
+)
 
 
 def sync_branch(version: str) -> str:
@@ -66,6 +75,8 @@ class FileSync(Mechanism):
         fetch = [b for b in (t.branch, work) if b and b in heads]
         self.repo.open(fetch)
         desired = desired_files(ctx.manifest, t)
+        for tip in {heads[b] for b in fetch}:
+            self.repo.check_dirs(tip, write_dirs(t))
         lock = self.repo.read_lock(head, t.lock_path) if head else None
         owned = list(lock.files) if lock else []
         tree = self.repo.tree(head, path_prefixes([*desired, *owned])) if head else {}
@@ -147,7 +158,7 @@ class FileSync(Mechanism):
             f"{len(skills)} skill(s) under {t.dest}: {n['add']} added, {n['modify']} modified, "
             f"{n['delete']} deleted file(s).",
         )
-        return self.repo.build_commit(parent, changes, msg)
+        return self.repo.build_commit(parent, changes, msg, within=write_roots(t))
 
     def remember(self, ctx: Context, head: str | None, work_head: str | None,
                  complete: bool) -> None:

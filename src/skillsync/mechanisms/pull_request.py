@@ -3,6 +3,7 @@ pull request is opened or updated through the forge (never a duplicate)."""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from skillsync.errors import TargetError
@@ -65,7 +66,7 @@ def open_pull_request(ctx: Context, plan: Plan, commit: str) -> dict[str, Any] |
         env = t.auth.env or "a token variable"
         raise TargetError(f"cannot open the pull request: {env} is not set "
                           f"(auth method {t.auth.method})")
-    from skillsync import forge
+    from skillsync import forge, links
 
     client = forge.GitHub(t.forge.api_url, ctx.token, token_env=t.auth.env)
     src = ctx.manifest["source"]
@@ -77,6 +78,8 @@ def open_pull_request(ctx: Context, plan: Plan, commit: str) -> dict[str, Any] |
         target_id=t.id, ref=src["ref"],
         skills=[s["name"] for s in selected_skills(ctx.manifest, t)],
         added=ops["add"], modified=ops["modify"], deleted=ops["delete"],
+        rollback_doc=links.rollback_doc(src, os.environ),
+        rollback_workflow=links.rollback_workflow(src, os.environ),
     )
     outcome = client.open_or_update_pull_request(
         t.forge.repository, head=plan.work_branch or "", base=t.branch,

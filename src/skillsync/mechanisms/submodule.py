@@ -101,13 +101,14 @@ class Submodule(Mechanism):
     def _submodule_url(self, head: str, path: str, superproject: str) -> str:
         assert self.repo is not None
         try:
-            text = self.repo.out(["config", "--blob", f"{head}:.gitmodules", "--get-regexp",
-                                  r"^submodule\..*\.(path|url)$"])
+            # -z: a value can hold an escaped newline, which would forge a record
+            text = self.repo.out(["config", "-z", "--blob", f"{head}:.gitmodules",
+                                  "--get-regexp", r"^submodule\..*\.(path|url)$"])
         except GitError:
             raise TargetError("cannot read .gitmodules on the target branch") from None
         names: dict[str, dict[str, str]] = {}
-        for line in text.splitlines():
-            key, _, value = line.partition(" ")
+        for record in text.split("\0"):
+            key, _, value = record.partition("\n")
             name, _, attr = key.removeprefix("submodule.").rpartition(".")
             names.setdefault(name, {})[attr] = value
         for entry in names.values():
@@ -129,7 +130,8 @@ class Submodule(Mechanism):
                 commit = work_head
             else:
                 parent = work_head or plan.base_head
-                commit = self.repo.build_commit(parent, {path: ("160000", new)}, msg)
+                commit = self.repo.build_commit(parent, {path: ("160000", new)}, msg,
+                                                within=(path,))
                 self.repo.push([f"{commit}:refs/heads/{work}"],
                                leases=[f"refs/heads/{work}:{work_head or ''}"])
             assert commit is not None
@@ -139,7 +141,8 @@ class Submodule(Mechanism):
                              + ("; pull request pending" if pr is None else
                                 f"; pull request #{pr['number']} {pr['action']}"),
                              commit=commit, branch=work, pull_request=pr)
-        commit = self.repo.build_commit(plan.base_head, {path: ("160000", new)}, msg)
+        commit = self.repo.build_commit(plan.base_head, {path: ("160000", new)}, msg,
+                                        within=(path,))
         self.repo.push([f"{commit}:refs/heads/{t.branch}"])
         write_cache(self._key(ctx), {"head": commit, "pointer": new})
         return ok_result(ctx, plan, "synced", f"moved {path} to {new[:12]} in {commit[:12]}",
