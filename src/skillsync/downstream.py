@@ -10,9 +10,7 @@ exactly the objects the downstream lacks.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import json
 import os
 import posixpath
 import shutil
@@ -80,13 +78,6 @@ def remote_env(extra: Mapping[str, str]) -> dict[str, str]:
     return env
 
 
-def cache_dir() -> Path:
-    base = os.environ.get("SKILLSYNC_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "skillsync"
-    )
-    return Path(base)
-
-
 @dataclass
 class Counters:
     """What a sync cost, for the log and the benchmarks."""
@@ -112,30 +103,59 @@ class TargetRepo:
     built: list[str] = field(default_factory=list)     # commits build_commit made
     rejected: str | None = None                         # why the server refused a push
     _fetched: set[str] = field(default_factory=set)
+    _in_place: bool = False
 
     # -- remote refs -------------------------------------------------------------
-    def heads(self, branches: Sequence[str]) -> dict[str, str]:
-        """branch -> sha for the branches that exist on the remote."""
-        self.counters.ls_remote += 1
-        try:
-            refs = git.ls_remote(
-                transport_url(self.url), [f"refs/heads/{b}" for b in branches], env=self._env()
-            )
-        except GitError as exc:  # a 401/403 is said as such (RELIABILITY.md 17)
-            raise gitauth.check(exc, "ls-remote", self.url) from None
-        return {
-            name.removeprefix("refs/heads/"): sha
-            for name, sha in refs.items()
-            if name.removeprefix("refs/heads/") in branches
-        }
+    def heads(self, branches: Sequence[str], *, prefix: str = "",
+              timeout: float | None = None) -> dict[str, str]:
+        """branch -> sha for the branches that exist on the remote (and, with `prefix`,
+        every branch whose name starts with it)."""
+        if self._in_place:
+            # A repository on this machine is read in place: no transport at all.
+            text = self.out(["for-each-ref", "--format=%(objectname) %(refname)",
+                             *[f"refs/heads/{b}" for b in branches],
+                             *([f"refs/heads/{prefix}"] if prefix else [])], timeout=timeout)
+            refs = {name: sha for sha, _, name in (ln.partition(" ") for ln in
+                                                   text.splitlines())}
+        else:
+            self.counters.ls_remote += 1
+            patterns = [f"refs/heads/{b}" for b in branches]
+            if prefix:
+                patterns.append(f"refs/heads/{prefix}*")
+            try:
+                refs = git.ls_remote(transport_url(self.url), patterns, env=self._env(),
+                                     timeout=timeout)
+            except GitError as exc:  # a 401/403 is said as such (RELIABILITY.md 17)
+                raise gitauth.check(exc, "ls-remote", self.url) from None
+        out = {}
+        for name, sha in refs.items():
+            branch = name.removeprefix("refs/heads/")
+            if name.startswith("refs/heads/") and (
+                    branch in branches or (prefix and branch.startswith(prefix))):
+                out[branch] = sha
+        return out
+
+    def attach_local(self) -> bool:
+        """Read a repository on this machine in place, read only (no transfer, no copy);
+        False when the target is not a local repository. Only for reading: every write
+        goes through `open`'s scratch repository and a push."""
+        if not git.is_local(self.url):
+            return False
+        p = Path(self.url)
+        for gd in (p, p / ".git"):
+            if (gd / "objects").is_dir() and (gd / "HEAD").is_file():
+                self.git_dir, self._in_place = gd, True
+                return True
+        return False
 
     def _env(self) -> dict[str, str]:
         # auth_env appends after our GIT_CONFIG_* entries
         return remote_env(self.env)
 
     # -- local scratch repository -------------------------------------------------
-    def open(self, branches: Sequence[str]) -> Path:
+    def open(self, branches: Sequence[str], *, timeout: float | None = None) -> Path:
         """Shallow, blob-less copy of `branches` (those that exist) in a temp dir."""
+        assert not self._in_place, "a repository read in place is never written"
         if self.git_dir is None:
             self._tmp = tempfile.TemporaryDirectory(prefix="skillsync-target-")
             self.git_dir = Path(self._tmp.name) / "repo.git"
@@ -161,7 +181,7 @@ class TargetRepo:
             specs = [f"+refs/heads/{b}:refs/remotes/origin/{b}" for b in branches]
             try:
                 self._git(["fetch", "-q", "--depth=1", "--filter=blob:none", "--no-tags",
-                           "origin", *specs])
+                           "origin", *specs], timeout=timeout)
             except GitError as exc:
                 raise gitauth.check(exc, "fetch", self.url) from None
         return self.git_dir
@@ -190,6 +210,8 @@ class TargetRepo:
         return str(self._git(args, **kw).stdout.decode("utf-8", "replace").strip())
 
     def close(self) -> None:
+        if self._in_place:
+            self.git_dir, self._in_place = None, False
         if self._tmp is not None:
             self._tmp.cleanup()
             self._tmp = None
@@ -386,22 +408,6 @@ def path_prefixes(paths: Iterable[str]) -> list[str]:
 
 def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def read_cache(key: str) -> dict[str, Any] | None:
-    p = cache_dir() / "targets" / f"{hashlib.sha256(key.encode()).hexdigest()[:32]}.json"
-    try:
-        return dict(json.loads(p.read_text()))
-    except (OSError, ValueError):
-        return None
-
-
-def write_cache(key: str, data: dict[str, Any]) -> None:
-    from skillsync.fsutil import write_json
-
-    p = cache_dir() / "targets" / f"{hashlib.sha256(key.encode()).hexdigest()[:32]}.json"
-    with contextlib.suppress(OSError):  # an unwritable cache only costs a fetch next time
-        write_json(p, data)
 
 
 def rmtree(path: Path) -> None:

@@ -91,3 +91,14 @@ class GitError(SkillsyncError):
         key = [ln for ln in lines if ln.startswith(("fatal:", "error:"))]
         detail = (key or lines[-1:] or [""])[0]
         super().__init__(f"git {cmd} exited {returncode}" + (f": {detail}" if detail else ""))
+
+    @property
+    def reason(self) -> str:
+        """The most telling line of git's stderr, without its `fatal:`/`error:` prefix:
+        the first fatal or error line names the cause (later ones are generic advice)."""
+        lines = [ln.strip() for ln in self.stderr.splitlines() if ln.strip()]
+        key = [ln for ln in lines if ln.startswith(("fatal:", "error:"))]
+        line = (key or lines[-1:] or [f"git exited {self.returncode}"])[0]
+        for prefix in ("fatal:", "error:"):
+            line = line.removeprefix(prefix)
+        return line.strip()

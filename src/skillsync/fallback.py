@@ -27,8 +27,8 @@ from pathlib import Path
 
 from skillsync.downstream import TargetRepo
 from skillsync.errors import AuthError, GitError, SkillsyncError
-from skillsync.mechanisms.base import Context, Mechanism, commit_message
-from skillsync.plan import Plan, desired_files, new_lock, write_roots
+from skillsync.mechanisms.base import Context, Mechanism, sync_branch
+from skillsync.plan import Plan
 
 # What git, the forge and sync_one say when the target refuses us (lower case).
 _NO_WRITE = re.compile(
@@ -55,75 +55,43 @@ def cannot_write(exc: BaseException, repo: TargetRepo | None) -> bool:
 
 
 def write(ctx: Context, mech: Mechanism, plan: Plan | None, exc: BaseException) -> Path | None:
-    """Write RUN_DIR/fallback/<id>/ for a target that refused us; its path, or None."""
+    """Write RUN_DIR/fallback/<id>/ for a target that refused us; its path, or None.
+
+    What goes in is the mechanism's: a webhook's exact payload, or a git mechanism's
+    commit as a bundle (and a patch when the commit is based on the target's branch)."""
     t = ctx.target
     out = ctx.run.path / "fallback" / t.id
     out.mkdir(parents=True, exist_ok=True)
     reason = str(exc)
-    if t.mechanism == "webhook":
-        from skillsync.mechanisms.webhook import payload_for
-
-        ctx.run.write(f"fallback/{t.id}/payload.json", payload_for(ctx))
-        _readme(out, ctx, reason, None, None, based=False)
+    payload = mech.fallback_payload(ctx)
+    if payload is not None:
+        ctx.run.write(f"fallback/{t.id}/payload.json", payload)
+        _readme(out, ctx, reason, None, None, based=False, payload=True)
         return out
-    repo: TargetRepo | None = getattr(mech, "repo", None)
-    commit, based = None, True
+    commit, based = None, False
     try:
-        commit = _commit(ctx, mech, plan, repo)
-        if commit is None:
-            repo = TargetRepo(t.repo or "", {}, ctx.source_git_dir)
-            repo.open([])
-            commit, based = _orphan(ctx, repo), False
-        assert repo is not None and commit is not None
-        _bundle(repo, commit, f"refs/heads/skillsync/{ctx.version}", out / "sync.bundle")
-        if based:
-            patch = repo._git(["format-patch", "--binary", "-1", "--stdout", commit], check=False)
-            if patch.returncode == 0 and patch.stdout:
-                (out / "sync.patch").write_bytes(patch.stdout)
+        commit = mech.fallback_commit(ctx, plan)
+        repo: TargetRepo | None = getattr(mech, "repo", None)
+        if commit is not None and repo is not None:
+            # A commit without a parent was built without reading the target (it
+            # could not be read): its bundle is not a fast-forward, so no patch.
+            based = _has_parent(repo, commit)
+            _bundle(repo, commit, f"refs/heads/{sync_branch(ctx.version)}", out / "sync.bundle")
+            if based:
+                patch = repo._git(["format-patch", "--binary", "-1", "--stdout", commit],
+                                  check=False)
+                if patch.returncode == 0 and patch.stdout:
+                    (out / "sync.patch").write_bytes(patch.stdout)
     except (SkillsyncError, OSError) as err:
         ctx.log("fallback", "failed", f"could not build the fallback bundle: {err}")
         commit = None
-    finally:
-        if repo is not None and repo is not getattr(mech, "repo", None):
-            repo.close()
     _readme(out, ctx, reason, commit, plan, based=based)
     ctx.log("fallback", "ok", f"manual fallback written to {out}", commit=commit)
     return out
 
 
-def _commit(ctx: Context, mech: Mechanism, plan: Plan | None,
-            repo: TargetRepo | None) -> str | None:
-    """The sync commit: the one the mechanism built, or built now from the plan."""
-    if repo is None or repo.git_dir is None:
-        return None
-    if repo.built:
-        return repo.built[-1]
-    if plan is None or plan.decision != "update":
-        return None
-    parent = plan.data.get("work_head") or plan.base_head
-    from skillsync.mechanisms.files import FileSync
-
-    if isinstance(mech, FileSync):
-        return mech.build(ctx, plan, parent)
-    if plan.pointer is not None and plan.pointer.get("path"):
-        path = str(plan.pointer["path"])
-        msg = commit_message(ctx, f"skillsync: move {path} to skills {ctx.version}")
-        return repo.build_commit(parent, {path: ("160000", ctx.manifest["source"]["commit"])},
-                                 msg, within=(path,))
-    return None
-
-
-def _orphan(ctx: Context, repo: TargetRepo) -> str | None:
-    t = ctx.target
-    if t.mechanism == "submodule":
-        return None
-    desired = desired_files(ctx.manifest, t)
-    changes: dict[str, tuple[str, str] | None] = {p: (d.mode, d.blob) for p, d in desired.items()}
-    lock = new_lock(ctx.manifest, desired, ctx.run.run_id)
-    changes[t.lock_path] = ("100644", repo.hash_object(lock.to_json().encode()))
-    msg = commit_message(ctx, f"skillsync: sync skills {ctx.version} (manual fallback)",
-                         "Built without reading the target: release files and lock only.")
-    return repo.build_commit(None, changes, msg, within=write_roots(t))
+def _has_parent(repo: TargetRepo, commit: str) -> bool:
+    return bool(repo.out(["rev-list", "--parents", "-n", "1", commit]).split()[1:])
 
 
 def _bundle(repo: TargetRepo, commit: str, ref: str, path: Path) -> None:
@@ -133,13 +101,13 @@ def _bundle(repo: TargetRepo, commit: str, ref: str, path: Path) -> None:
 
 
 def _readme(out: Path, ctx: Context, reason: str, commit: str | None, plan: Plan | None,
-            *, based: bool) -> None:
+            *, based: bool, payload: bool = False) -> None:
     from skillsync.fsutil import atomic_write
     from skillsync.secrets import redact
     from skillsync.urls import redact_url
 
     t = ctx.target
-    ref = f"skillsync/{ctx.version}"
+    ref = sync_branch(ctx.version)
     auth = (f"auth method `{t.auth.method}` via the variable `{t.auth.env}`: renew that credential"
             if t.auth.env else "no credential configured (auth method `none`); if the remote "
             "asks for one, add `auth: {method: token, env: NAME}` to the target file")
@@ -151,7 +119,7 @@ def _readme(out: Path, ctx: Context, reason: str, commit: str | None, plan: Plan
         f"- credential: {auth}, or grant it write access.",
         f"- owner: {t.owner or '(not set)'}; escalation: {t.escalation or '(not set)'}", "",
     ]
-    if t.mechanism == "webhook":
+    if payload:
         lines += ["The endpoint did not accept the release. `payload.json` here is the exact body;",
                   "the endpoint owner can load it by hand, or re-run the sync once the",
                   "credential works: `scripts/sync --rerun-failed " + ctx.run.run_id + "`."]

@@ -140,10 +140,11 @@ def resolve_local(url: str, relative_to: Path | None = None) -> str:
 
 
 def ls_remote(
-    url: str, patterns: Sequence[str] = (), *, env: Mapping[str, str] | None = None
+    url: str, patterns: Sequence[str] = (), *, env: Mapping[str, str] | None = None,
+    timeout: float | None = None,
 ) -> dict[str, str]:
     """Map ref name -> sha for the refs of `url` matching `patterns` (peeled tags included)."""
-    text = out(["ls-remote", "--", url, *patterns], env=env)
+    text = out(["ls-remote", "--", url, *patterns], env=env, timeout=timeout)
     refs: dict[str, str] = {}
     for line in text.splitlines():
         sha, _, name = line.partition("\t")

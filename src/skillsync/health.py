@@ -121,7 +121,7 @@ def _git_checks(t: Target, cred: Credentials, timeout: float, checks: list[Check
     try:
         out = git.out(["ls-remote", "--", t.repo, ref], env=env, timeout=timeout)
     except GitError as exc:
-        checks.append(Check("remote", False, f"remote unreachable: {_git_reason(exc)}"))
+        checks.append(Check("remote", False, f"remote unreachable: {exc.reason}"))
         return
     checks.append(Check("remote", True, "remote reachable"))
     sha = ""
@@ -152,7 +152,7 @@ def _submodule_check(
         try:
             entry = _remote_tree_entry(t.repo, ref, path, env, timeout)
         except GitError as exc:
-            return Check("submodule", False, f"cannot read branch '{t.branch}': {_git_reason(exc)}")
+            return Check("submodule", False, f"cannot read branch '{t.branch}': {exc.reason}")
     if not entry:
         return Check("submodule", False,
                      f"submodule path {path} not found on branch '{t.branch}'")
@@ -175,13 +175,6 @@ def _remote_tree_entry(
         return git.out(["ls-tree", "FETCH_HEAD", "--", path], tmp, timeout=timeout)
 
 
-def _git_reason(exc: GitError) -> str:
-    """The most telling stderr line of a failed git command."""
-    lines = [ln.strip() for ln in exc.stderr.splitlines() if ln.strip()]
-    for line in lines:
-        if line.startswith("fatal:"):
-            return line.removeprefix("fatal:").strip()
-    return lines[-1] if lines else f"git exited {exc.returncode}"
 
 
 def _endpoint_check(url: str, timeout: float) -> Check:

@@ -45,8 +45,9 @@ from pathlib import Path
 from typing import Any
 
 from skillsync import git
-from skillsync.downstream import cache_dir, push_failure, remote_env, transport_url
+from skillsync.downstream import push_failure, remote_env, transport_url
 from skillsync.errors import GitError, SkillsyncError
+from skillsync.store import cache_dir
 
 LOCK_REF = "refs/skillsync/lock"
 DEFAULT_TTL = 900.0

@@ -68,12 +68,7 @@ class Entry:
 
 
 def _detail(exc: GitError) -> str:
-    lines = [ln.strip() for ln in exc.stderr.splitlines() if ln.strip()]
-    fatal = [ln for ln in lines if ln.startswith(("fatal:", "error:"))]
-    # git's first fatal line names the cause; later ones are generic advice.
-    line = (fatal or lines[-1:] or [f"git exited {exc.returncode}"])[0]
-    line = re.sub(r"^(fatal|error):\s*", "", line)
-    return redact_urls(line)  # no userinfo or query credential in messages
+    return redact_urls(exc.reason)  # no userinfo or query credential in messages
 
 
 class BlobReader:

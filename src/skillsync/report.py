@@ -195,14 +195,15 @@ def _our_commit(run: RunDir, target: Target, plan: Mapping[str, Any] | None,
     """(branch, commit, message) when a branch the run writes to is at a sync commit of
     this run (trailer Skillsync-Run) or holds this release (lock digest); else None.
     Read only: one ls-remote, and a blob-less fetch of a tip the plan did not see."""
+    from skillsync import mechanisms
     from skillsync.downstream import TargetRepo
-    from skillsync.snapshot import work_branch_of
     from skillsync.sync import Options, context_for
 
     assert target.repo is not None
     plan = plan or {}
     version = str(manifest.get("version") or plan.get("version") or "")
-    work = plan.get("work_branch") or (work_branch_of(target, version) if version else None)
+    work = plan.get("work_branch") or (
+        mechanisms.kind(target.mechanism).work_branch(target, version) if version else None)
     branches = [b for b in dict.fromkeys([work, plan.get("branch") or target.branch]) if b]
     seen = {plan.get("base_head"), (plan.get("data") or {}).get("work_head")}
     env = context_for(target, dict(manifest), run, None, Options(dry_run=True)).git_env

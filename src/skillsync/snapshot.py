@@ -24,25 +24,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from skillsync.downstream import TargetRepo, read_cache
+from skillsync.downstream import TargetRepo
 from skillsync.model import Target
 from skillsync.runlog import RunDir, utcnow
 
 SNAPSHOT_SCHEMA = "skillsync.snapshot/v1"
-
-
-def work_branch_of(target: Target, version: str) -> str | None:
-    """The branch a sync of `version` writes to when it is not the target branch."""
-    if target.mechanism == "pull-request" or (
-        target.mechanism == "submodule" and target.submodule is not None
-        and target.submodule.via == "pull-request"
-    ):
-        return f"skillsync/{version}"
-    return None
-
-
-def webhook_cache_key(target: Target) -> str:
-    return f"webhook-payload\0{target.id}\0{target.url}"
 
 
 def prefixes(paths: Iterable[str]) -> list[str]:
@@ -73,101 +59,18 @@ def entries(tree: Mapping[str, tuple[str, str]]) -> dict[str, dict[str, str]]:
 def take(target: Target, manifest: Mapping[str, Any], *, run_id: str,
          env: Mapping[str, str] | None = None, token: str | None = None,
          repo: TargetRepo | None = None, heads: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """The snapshot of one target (read only). `repo`: a scratch repository to reuse."""
+    """The snapshot of one target (read only), by its mechanism. `repo`: a scratch
+    repository to reuse."""
+    from skillsync import mechanisms
+
     base: dict[str, Any] = {
         "schema": SNAPSHOT_SCHEMA, "target": target.id, "mechanism": target.mechanism,
         "taken": utcnow(), "run": run_id,
         "release": {"version": manifest.get("version"), "ref": manifest["source"].get("ref"),
                     "commit": manifest["source"].get("commit"), "digest": manifest.get("digest")},
     }
-    if target.mechanism == "webhook":
-        return {**base, **_webhook(target)}
-    from skillsync.urls import redact_url
-
-    assert target.repo is not None
-    version = str(manifest["version"])
-    work = work_branch_of(target, version)
-    own = repo is None
-    repo = repo or TargetRepo(target.repo, dict(env or {}), None)
-    try:
-        wanted = [target.branch] + ([work] if work else [])
-        now = dict(heads) if heads is not None else repo.heads(wanted)
-        head, work_head = now.get(target.branch), now.get(work) if work else None
-        if repo.git_dir is None:
-            repo.open([b for b in wanted if b in now])
-        else:
-            repo.fetch_commits([s for s in (head, work_head) if s])
-        lock = repo.read_lock(head, target.lock_path) if head else None
-        owned = sorted(lock.files) if lock else []
-        scope = scope_for(target, manifest if target.mechanism != "submodule" else None, owned)
-        snap: dict[str, Any] = {
-            **base, "repo": redact_url(target.repo), "branch": target.branch,
-            "dest": target.dest, "lock_path": target.lock_path, "head": head,
-            "work_branch": work, "work_head": work_head,
-            "lock": _lock_dict(lock), "owned": owned, "scope": scope,
-            "files": entries(repo.tree(head, scope)) if head else {},
-            "work_files": entries(repo.tree(work_head, scope)) if work_head else None,
-            "submodule": None, "pull_request": None,
-        }
-        if target.submodule is not None and head:
-            path = target.submodule.path
-            entry = repo.tree(head, [path]).get(path)
-            snap["submodule"] = {"path": path, "commit": entry[1] if entry else None}
-            if work_head:
-                wentry = repo.tree(work_head, [path]).get(path)
-                snap["submodule"]["work_commit"] = wentry[1] if wentry else None
-        if work and work_head:
-            # No sync branch on the remote means no open pull request can have it as
-            # head (GitHub closes a PR whose head branch is deleted): no API call.
-            snap["pull_request"], err = _open_pull_request(target, work, token)
-            if err:
-                snap["pull_request_error"] = err
-        snap["complete"] = True
-        return snap
-    finally:
-        if own:
-            repo.close()
-
-
-def _lock_dict(lock: Any) -> dict[str, Any] | None:
-    if lock is None:
-        return None
-    import json
-
-    return dict(json.loads(lock.to_json()))
-
-
-def _open_pull_request(target: Target, work: str,
-                       token: str | None) -> tuple[dict[str, Any] | None, str | None]:
-    if target.forge is None or not target.forge.repository or not token:
-        return None, None
-    try:
-        from skillsync import forge
-    except ImportError:   # the forge client is optional for snapshots
-        return None, "forge client not available"
-    try:
-        client = forge.GitHub(target.forge.api_url, token, token_env=target.auth.env)
-        try:
-            pr = client.find_pull_request(target.forge.repository, work)
-        finally:
-            client.close()
-    except Exception as exc:
-        from skillsync.secrets import redact
-
-        return None, redact(str(exc))
-    if pr is None:
-        return None, None
-    return {"number": pr.get("number"), "url": pr.get("html_url"), "state": pr.get("state"),
-            "head_sha": (pr.get("head") or {}).get("sha")}, None
-
-
-def _webhook(target: Target) -> dict[str, Any]:
-    cached = read_cache(webhook_cache_key(target)) or {}
-    prev = cached.get("payload")
-    return {"url_set": bool(target.url), "webhook": {
-        "previous": prev, "previous_run": cached.get("run"),
-        "previous_version": (prev or {}).get("release", {}).get("version"),
-        "previous_digest": cached.get("digest")}, "complete": True}
+    return mechanisms.get(target.mechanism).snapshot(
+        target, manifest, base, env=dict(env or {}), token=token, repo=repo, heads=heads)
 
 
 # -- run directory ---------------------------------------------------------------------------

@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from skillsync import git
-from skillsync.downstream import SERVE_ENV, cache_dir, transport_url
+from skillsync.downstream import SERVE_ENV, transport_url
 from skillsync.errors import GitError, SourceError
+from skillsync.store import cache_dir
 
 
 def git_dir_of(path: str) -> Path | None:

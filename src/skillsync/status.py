@@ -176,7 +176,7 @@ def source_releases(repo: str | None, *, timeout: float = DEFAULT_TIMEOUT) -> So
     try:
         text = git.out(["ls-remote", "--tags", "--", url], env=SERVE_ENV, timeout=timeout)
     except GitError as exc:
-        return SourceReleases(repo, error=f"cannot list the source's tags: {git_reason(exc)}")
+        return SourceReleases(repo, error=f"cannot list the source's tags: {exc.reason}")
     commits: dict[str, str] = {}
     for line in text.splitlines():
         sha, _, name = line.partition("\t")
@@ -277,15 +277,6 @@ def _run_id(d: Path) -> str:
 # -- reading one target ----------------------------------------------------------------------
 
 
-def git_reason(exc: GitError) -> str:
-    """The most telling stderr line of a failed git command, as one line."""
-    lines = [ln.strip() for ln in exc.stderr.splitlines() if ln.strip()]
-    for line in lines:
-        if line.startswith("fatal:"):
-            return secrets.redact(line.removeprefix("fatal:").strip())
-    return secrets.redact(lines[-1] if lines else f"git exited {exc.returncode}")
-
-
 def where(t: Target) -> str:
     from skillsync.urls import redact_url
 
@@ -316,7 +307,7 @@ def _git_env(token: str | None) -> dict[str, str]:
 
 
 def _cache_path(key: str) -> Path:
-    from skillsync.downstream import cache_dir
+    from skillsync.store import cache_dir
 
     return cache_dir() / "status" / f"{hashlib.sha256(key.encode()).hexdigest()[:32]}.json"
 
@@ -354,7 +345,7 @@ def _ls_remote(t: Target, env: dict[str, str], token: str | None,
         hint = ""
         if t.auth.method == "token" and t.auth.env and token is None:
             hint = f" (auth variable {t.auth.env} is not set)"
-        raise Unreachable(f"remote unreachable: {git_reason(exc)}{hint}") from None
+        raise Unreachable(f"remote unreachable: {exc.reason}{hint}") from None
     heads: dict[str, str] = {}
     for line in text.splitlines():
         sha, _, name = line.partition("\t")
@@ -375,7 +366,7 @@ def _read_branch(t: Target, head: str, env: dict[str, str], use_cache: bool,
     try:
         data = _read_remote(t, env, timeout)
     except GitError as exc:
-        raise Unreachable(f"cannot read branch {t.branch}: {git_reason(exc)}") from None
+        raise Unreachable(f"cannot read branch {t.branch}: {exc.reason}") from None
     if use_cache:
         # Keyed by the head actually read (the branch may have moved since ls-remote).
         _cache_put(f"{t.repo}\0{t.branch}\0{sub or t.lock_path}\0{data['head']}", data)
@@ -469,7 +460,7 @@ def _read_local(t: Target, gd: str, timeout: float) -> tuple[dict[str, str], dic
                         f"refs/heads/{t.branch}", f"refs/heads/{SYNC_BRANCH_PREFIX}"],
                        timeout=timeout)
     except GitError as exc:
-        raise Unreachable(f"remote unreachable: {git_reason(exc)}") from None
+        raise Unreachable(f"remote unreachable: {exc.reason}") from None
     heads: dict[str, str] = {}
     for line in text.splitlines():
         sha, _, name = line.partition(" ")
@@ -480,7 +471,7 @@ def _read_local(t: Target, gd: str, timeout: float) -> tuple[dict[str, str], dic
     try:
         return heads, _read_at(t, gd, head, {}, timeout)
     except GitError as exc:
-        raise Unreachable(f"cannot read branch {t.branch}: {git_reason(exc)}") from None
+        raise Unreachable(f"cannot read branch {t.branch}: {exc.reason}") from None
 
 
 def _ls_tree(raw: bytes) -> dict[str, tuple[str, str]]:

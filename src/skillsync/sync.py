@@ -248,8 +248,8 @@ def _apply(ctx: Context, mech: Mechanism, plan: Plan, opts: Options) -> Result:
         else:
             result.data["verified"] = True
             ctx.log("verify", "ok", "target matches the release")
-    if ctx.target.mechanism == "webhook" and result.status == "synced":
-        _remember_payload(ctx)
+    if result.status == "synced":
+        mech.after_sync(ctx, result)
     checkpoint("verified")
     return result
 
@@ -274,17 +274,6 @@ def _undo(ctx: Context, result: Result, why: str) -> None:
         undone = f"NOT undone ({out.status}: {out.message}); roll back by hand"
     result.error = result.message = f"{why}; {pushed}; {undone}"
     result.data["undo"] = out.as_dict()
-
-
-def _remember_payload(ctx: Context) -> None:
-    """Keep the delivered payload: the next release's snapshot records it as the
-    'previous release' a webhook rollback re-sends."""
-    from skillsync.downstream import write_cache
-    from skillsync.mechanisms.webhook import payload_for
-    from skillsync.snapshot import webhook_cache_key
-
-    write_cache(webhook_cache_key(ctx.target), {
-        "payload": payload_for(ctx), "run": ctx.run.run_id, "digest": ctx.manifest["digest"]})
 
 
 def target_meta(target: Target) -> dict[str, Any]:

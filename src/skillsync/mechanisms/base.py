@@ -1,14 +1,31 @@
-"""The one interface every mechanism implements: plan / apply / verify
-(snapshot and rollback live in skillsync.rollback and use `open_repo`)."""
+"""The one interface every mechanism implements: its whole lifecycle (issue 14).
+
+A mechanism is one module under `skillsync/mechanisms/` with one class registered in
+`skillsync.mechanisms.REGISTRY` (pre-commit's `lang_base.Language` and
+`all_languages` are the model). The generic code — sync, snapshot, rollback, the
+manual fallback, fleet status, health, inventory, validation — asks the target's
+mechanism; nothing outside this package compares a mechanism's name.
+
+  plan / apply / verify        what a sync does (Context -> Plan -> Result)
+  work_branch                  where a sync of a version writes, if not the branch
+  snapshot                     the target's pre-sync state, for rollback
+  rollback                     restore that state (Job -> Outcome)
+  holds                        what the target holds now, for fleet status
+  fallback_commit              a ready-to-apply change when the target refused us
+  after_sync                   bookkeeping once a sync is verified
+  capabilities                 repo_based / syncs_files / moves_pointer, for the checks
+                               that differ by kind (health, inventory, validation)
+"""
 
 from __future__ import annotations
 
 import abc
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
-from skillsync.downstream import Counters
+from skillsync.downstream import Counters, TargetRepo
 from skillsync.model import Target
 from skillsync.plan import Plan
 from skillsync.runlog import RunDir
@@ -59,8 +76,103 @@ class Result:
         return asdict(self)
 
 
+# Results of a sync that wrote to the target (with a commit and a branch).
+WROTE = ("synced", "pending", "failed", "skipped")
+SYNC_BRANCH_PREFIX = "skillsync/"
+
+
+def sync_branch(version: str) -> str:
+    """The branch a sync of `version` pushes to when it does not push to the target
+    branch itself (pull requests): the one place this name is made."""
+    return f"{SYNC_BRANCH_PREFIX}{version}"
+
+
+def rollback_branch(run_id: str) -> str:
+    """The branch a rollback of a merged sync pull request pushes its revert to."""
+    return f"{SYNC_BRANCH_PREFIX}rollback-{run_id}"
+
+
+@dataclass
+class Outcome:
+    """What a rollback did to one target."""
+
+    target: str
+    mechanism: str
+    status: str          # rolled-back | no-op | planned | pending | refused | failed | manual
+    message: str
+    commit: str | None = None
+    verified: bool | None = None
+    verification: str | None = None
+    pull_request: dict[str, Any] | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Job:
+    """Everything one target's rollback needs."""
+
+    run: RunDir
+    target: Target
+    manifest: dict[str, Any]
+    snap: dict[str, Any] | None
+    result: dict[str, Any] | None
+    rollback_id: str
+    dry_run: bool
+    force: bool
+    token: str | None = None
+    env: dict[str, str] = field(default_factory=dict)
+
+    def out(self, status: str, message: str, **kw: Any) -> Outcome:
+        from skillsync.secrets import redact
+
+        return Outcome(self.target.id, self.target.mechanism, status, redact(message), **kw)
+
+    @property
+    def run_id(self) -> str:
+        return self.run.run_id
+
+
+@dataclass
+class Holding:
+    """What a target holds now (fleet status): the branch head, the release it holds
+    (version and/or source commit), synced files changed downstream, the other
+    branches skillsync may have pushed (sync branches), and whether it came from cache."""
+
+    head: str | None = None
+    version: str | None = None
+    commit: str | None = None
+    drift: list[str] = field(default_factory=list)
+    note: str = ""
+    branches: dict[str, str] = field(default_factory=dict)
+    cached: bool = False
+
+
+@dataclass(frozen=True)
+class StatusQuery:
+    """How fleet status asks a mechanism what a target holds."""
+
+    target: Target
+    token: str | None
+    git_env: Mapping[str, str]
+    timeout: float
+    use_cache: bool = True
+    delivered: Any = None        # the last delivery the run directories record (webhooks)
+
+
 class Mechanism(abc.ABC):
-    name: str = ""
+    name: ClassVar[str] = ""
+    # What kind of downstream this is, for the checks that differ by kind.
+    repo_based: ClassVar[bool] = True     # a git repository (a webhook is an endpoint)
+    syncs_files: ClassVar[bool] = False   # the release's files land under `dest`
+    moves_pointer: ClassVar[bool] = False  # a submodule pointer moves to the release
+
+    @classmethod
+    def work_branch(cls, target: Target, version: str) -> str | None:
+        """The branch a sync of `version` writes to when it is not the target branch."""
+        return None
 
     @abc.abstractmethod
     def plan(self, ctx: Context) -> Plan:
@@ -73,6 +185,32 @@ class Mechanism(abc.ABC):
     def verify(self, ctx: Context) -> list[str]:
         """Problems found when reading the target fresh after a sync ([] = as released)."""
         return []
+
+    def after_sync(self, ctx: Context, result: Result) -> None:  # noqa: B027 - optional
+        """Bookkeeping once a sync is verified (e.g. what a webhook rollback re-sends)."""
+
+    @abc.abstractmethod
+    def snapshot(self, target: Target, manifest: Mapping[str, Any], base: dict[str, Any], *,
+                 env: Mapping[str, str], token: str | None, repo: TargetRepo | None,
+                 heads: Mapping[str, str] | None) -> dict[str, Any]:
+        """The target's pre-sync state (read only), on top of `base` (schema, run, ...)."""
+
+    @abc.abstractmethod
+    def rollback(self, job: Job) -> Outcome:
+        """Restore the snapshot in `job` (job.dry_run: decide only, write nothing)."""
+
+    @abc.abstractmethod
+    def holds(self, query: StatusQuery) -> Holding:
+        """What the target holds now (read only); SkillsyncError when unreadable."""
+
+    def fallback_commit(self, ctx: Context, plan: Plan | None) -> str | None:
+        """A commit holding this release for the manual fallback bundle (in `self.repo`),
+        or None."""
+        return None
+
+    def fallback_payload(self, ctx: Context) -> dict[str, Any] | None:
+        """The exact body for the manual fallback of an endpoint, or None."""
+        return None
 
     def close(self) -> None:  # noqa: B027 - optional hook, most mechanisms hold nothing
         """Release temporary resources."""

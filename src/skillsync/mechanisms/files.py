@@ -5,14 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from skillsync import git
-from skillsync.downstream import (
-    TargetRepo,
-    path_prefixes,
-    read_cache,
-    sha256_bytes,
-    write_cache,
-)
-from skillsync.mechanisms.base import Context, Mechanism, Result, commit_message
+from skillsync.downstream import TargetRepo, path_prefixes, sha256_bytes
+from skillsync.mechanisms.base import Context, Result, commit_message, sync_branch
+from skillsync.mechanisms.gitbase import GitMechanism
+from skillsync.model import Target
 from skillsync.plan import (
     Operation,
     Plan,
@@ -23,16 +19,18 @@ from skillsync.plan import (
     write_dirs,
     write_roots,
 )
+from skillsync.store import read_cache, write_cache
 
 
-def sync_branch(version: str) -> str:
-    return f"skillsync/{version}"
-
-
-class FileSync(Mechanism):
+class FileSync(GitMechanism):
     """Plan and build the sync commit; subclasses decide where it goes."""
 
+    syncs_files = True
     uses_work_branch = False
+
+    @classmethod
+    def work_branch(cls, target: Target, version: str) -> str | None:
+        return sync_branch(version) if cls.uses_work_branch else None
 
     def __init__(self) -> None:
         self.repo: TargetRepo | None = None
@@ -48,16 +46,13 @@ class FileSync(Mechanism):
         return "\0".join([str(t.repo), t.branch, t.dest, t.mechanism, ",".join(t.skills),
                            repr(sorted(t.adapters))])
 
-    def work_branch(self, ctx: Context) -> str | None:
-        return sync_branch(ctx.version) if self.uses_work_branch else None
-
     def plan(self, ctx: Context) -> Plan:
         t = ctx.target
         assert t.repo is not None
         digest = ctx.manifest["digest"]
         self.repo = TargetRepo(t.repo, ctx.git_env, ctx.source_git_dir,
                                counters=ctx.counters)
-        work = self.work_branch(ctx)
+        work = self.work_branch(ctx.target, ctx.version)
         heads = self.repo.heads([t.branch] + ([work] if work else []))
         head = heads.get(t.branch)
         cached = read_cache(self._cache_key(ctx))
@@ -169,7 +164,7 @@ class FileSync(Mechanism):
         """Read the branch fresh and compare every owned file with the manifest."""
         t = ctx.target
         assert t.repo is not None
-        branch = self.work_branch(ctx) or t.branch
+        branch = self.work_branch(ctx.target, ctx.version) or t.branch
         with TargetRepo(t.repo, ctx.git_env, None, counters=ctx.counters) as repo:
             heads = repo.heads([branch])
             if branch not in heads:
@@ -188,9 +183,29 @@ class FileSync(Mechanism):
             return problems
 
 
+    def fallback_commit(self, ctx: Context, plan: Plan | None) -> str | None:
+        """The sync commit this target refused: the one built, or built now on the plan's
+        base; without a plan (the target could not be read), a commit with no parent
+        holding only the release files and the lock (the fallback README says so)."""
+        if self.repo is None or self.repo.git_dir is None:
+            self.repo = TargetRepo(ctx.target.repo or "", {}, ctx.source_git_dir)
+            self.repo.open([])
+        if self.repo.built:
+            return self.repo.built[-1]
+        if plan is not None and plan.decision == "update":
+            return self.build(ctx, plan, plan.data.get("work_head") or plan.base_head)
+        t = ctx.target
+        desired = desired_files(ctx.manifest, t)
+        changes: dict[str, tuple[str, str] | None] = {
+            p: (d.mode, d.blob) for p, d in desired.items()}
+        lock = new_lock(ctx.manifest, desired, ctx.run.run_id)
+        changes[t.lock_path] = ("100644", self.repo.hash_object(lock.to_json().encode()))
+        msg = commit_message(ctx, f"skillsync: sync skills {ctx.version} (manual fallback)",
+                             "Built without reading the target: release files and lock only.")
+        return self.repo.build_commit(None, changes, msg, within=write_roots(t))
+
+
 def ok_result(ctx: Context, plan: Plan, status: str, message: str, **kw: Any) -> Result:
     return Result(ctx.target.id, ctx.target.mechanism, status, message,
                   changes=plan.counts(), **kw)
 
-
-_ = git  # git is re-exported for mechanisms that need plumbing directly

@@ -9,12 +9,15 @@ import tempfile
 from pathlib import Path
 
 from skillsync import git
-from skillsync.downstream import SERVE_ENV, TargetRepo, read_cache, transport_url, write_cache
+from skillsync.downstream import SERVE_ENV, TargetRepo, transport_url
 from skillsync.errors import GitError, TargetError
-from skillsync.mechanisms.base import Context, Mechanism, Result, commit_message
-from skillsync.mechanisms.files import ok_result, sync_branch
+from skillsync.mechanisms.base import Context, Holding, Result, commit_message, sync_branch
+from skillsync.mechanisms.files import ok_result
+from skillsync.mechanisms.gitbase import GitMechanism
 from skillsync.mechanisms.pull_request import open_pull_request
+from skillsync.model import Target
 from skillsync.plan import Operation, Plan
+from skillsync.store import read_cache, write_cache
 
 
 def resolve_submodule_url(url: str, superproject: str) -> str:
@@ -40,8 +43,41 @@ def commit_on_remote(url: str, commit: str, env: dict[str, str]) -> bool:
         return proc.returncode == 0
 
 
-class Submodule(Mechanism):
+class Submodule(GitMechanism):
     name = "submodule"
+    moves_pointer = True
+
+    @classmethod
+    def work_branch(cls, target: Target, version: str) -> str | None:
+        sub = target.submodule
+        return sync_branch(version) if sub is not None and sub.via == "pull-request" else None
+
+    def _what(self, target: Target) -> str:
+        assert target.submodule is not None
+        return f"submodule\0{target.submodule.path}"
+
+    def _read(self, target: Target, repo: TargetRepo, head: str) -> Holding:
+        """The pointer at `head`: the source commit the target holds."""
+        assert target.submodule is not None
+        path = target.submodule.path
+        entry = repo.tree(head, [path]).get(path)
+        if entry is None or entry[0] != "160000":
+            raise TargetError(f"no submodule at {path} on {target.branch}")
+        return Holding(head=head, commit=entry[1])
+
+    def fallback_commit(self, ctx: Context, plan: Plan | None) -> str | None:
+        """The pointer commit the target refused (built now on the plan if need be)."""
+        if self.repo is None or self.repo.git_dir is None:
+            return None
+        if self.repo.built:
+            return self.repo.built[-1]
+        if plan is None or plan.decision != "update" or plan.pointer is None:
+            return None
+        path = str(plan.pointer["path"])
+        msg = commit_message(ctx, f"skillsync: move {path} to skills {ctx.version}")
+        return self.repo.build_commit(plan.data.get("work_head") or plan.base_head,
+                                      {path: ("160000", ctx.manifest["source"]["commit"])},
+                                      msg, within=(path,))
 
     def __init__(self) -> None:
         self.repo: TargetRepo | None = None
@@ -60,7 +96,7 @@ class Submodule(Mechanism):
         assert t.repo is not None and t.submodule is not None
         path = t.submodule.path
         new = ctx.manifest["source"]["commit"]
-        work = sync_branch(ctx.version) if t.submodule.via == "pull-request" else None
+        work = self.work_branch(t, ctx.version)
         self.repo = TargetRepo(t.repo, ctx.git_env, None, counters=ctx.counters)
         heads = self.repo.heads([t.branch] + ([work] if work else []))
         head = heads.get(t.branch)
@@ -151,7 +187,7 @@ class Submodule(Mechanism):
     def verify(self, ctx: Context) -> list[str]:
         t = ctx.target
         assert t.repo is not None and t.submodule is not None
-        branch = t.branch if t.submodule.via == "push" else sync_branch(ctx.version)
+        branch = self.work_branch(t, ctx.version) or t.branch
         with TargetRepo(t.repo, ctx.git_env, None, counters=ctx.counters) as repo:
             heads = repo.heads([branch])
             if branch not in heads:
