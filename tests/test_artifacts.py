@@ -388,7 +388,7 @@ OUTPUT_CASES: list[tuple[str, list[str]]] = [
                      "--targets", "{targets}", "--dry-run", "--run-dir", "{tmp}/dry"]),
     ("notify", ["notify", "{run}", "--dry-run"]),
     ("inventory", ["inventory", "--targets", "{targets}"]),
-    ("init", ["init", "--repo", "{tmp}/adopter", "--dry-run"]),
+    ("init", ["init", "--repo", "{tmp}/adopter", "--dry-run", "--pin", "0" * 40]),
     ("snapshot", ["snapshot", "--manifest", "{manifest}", "--targets", "{targets}",
                   "--run-dir", "{tmp}/snaps"]),
     ("health", ["health", "--targets", "{targets}"]),

@@ -224,9 +224,11 @@ def nox_sessions() -> frozenset[str]:
 
 
 def workflow_inputs(name: str) -> set[str]:
-    path = ROOT / ".github" / "workflows" / name
+    # `gh workflow run` runs in an adopter's repository, whose workflows are the callers
+    # skillsync-init writes (src/skillsync/workflows/); ours are reusable only (issue 13).
+    path = ROOT / "src" / "skillsync" / "workflows" / name
     if not path.is_file():
-        raise Missing(f"no .github/workflows/{name}")
+        raise Missing(f"no workflow {name} in src/skillsync/workflows/ (what init writes)")
     doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     on = doc.get("on", doc.get(True)) or {}
     return set((on.get("workflow_dispatch") or {}).get("inputs") or {})

@@ -145,7 +145,8 @@ def test_versions(built: dict[str, Any], source: Path) -> None:
     assert skill(built, "hidden-skill")["version"] == "0.9.0"   # top-level version
     assert skill(built, "outer")["version"] == "1.1.0"          # the release version
     commit = built["source"]["commit"]
-    assert built["source"] == {"repo": str(source), "ref": "v1.1.0", "commit": commit,
+    assert built["source"] == {"repo": str(source), "checkout": str(source), "ref": "v1.1.0",
+                               "commit": commit,
                                "tree": git("rev-parse", "v1.1.0^{tree}", cwd=source)}
     by_sha = mf.build_manifest(str(source), commit[:9], max_file_bytes=LIMIT)
     assert by_sha["version"] == commit[:12]
@@ -177,6 +178,8 @@ def test_deterministic_twice_and_from_two_clones(
     from_a = mf.build_manifest(str(a), "v1.1.0", max_file_bytes=LIMIT)
     from_b = mf.build_manifest(str(b), "v1.1.0", max_file_bytes=LIMIT)
     assert from_a["source"]["repo"] == str(source)  # the clones' origin
+    # Only the checkout each was built from, recorded as given, differs (issue 13).
+    assert (from_a["source"].pop("checkout"), from_b["source"].pop("checkout")) == (str(a), str(b))
     assert dumps(from_a) == dumps(from_b)
     assert {k: v for k, v in from_a.items() if k != "source"} == {
         k: v for k, v in built.items() if k != "source"}

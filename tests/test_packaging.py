@@ -1,6 +1,7 @@
 """The installable package: a wheel built from this checkout, installed into a fresh venv,
 gives every script as a `skillsync-<script-name>` console command calling the same `main`
-as scripts/<script-name>, with the schemas and workflow templates inside the wheel."""
+as scripts/<script-name>, with the schemas and workflow templates inside the wheel; and the
+hashed lock the composite action installs from is current against pyproject.toml."""
 
 from __future__ import annotations
 
@@ -95,7 +96,7 @@ def test_wheel_holds_schemas_and_workflow_templates(venv: Path) -> None:
     names = zipfile.ZipFile((venv / "wheel").read_text()).namelist()
     for schema in sorted((ROOT / "schemas").glob("*.json")):
         assert f"skillsync/schemas/{schema.name}" in names
-    for wf in ("sync-downstream.yml", "rollback.yml"):
+    for wf in ("sync-downstream.yml", "rollback.yml", "skillsync-validate.yml"):
         assert f"skillsync/workflows/{wf}" in names, "add 'workflows/*.yml' to package-data"
     assert "skillsync/py.typed" in names
 
@@ -123,14 +124,84 @@ def test_installed_init_and_validate_use_packaged_data(venv: Path, tmp_path: Pat
     bindir = venv / "bin"
     repo = make_repo(tmp_path / "skills",
                      {"skills/a/SKILL.md": "---\nname: a\ndescription: A skill.\n---\n# a\n"})
-    proc = subprocess.run([str(bindir / "skillsync-init"), "--repo", str(repo)],
+    sha = "0123456789abcdef0123456789abcdef01234567"
+    proc = subprocess.run([str(bindir / "skillsync-init"), "--repo", str(repo), "--pin", sha],
                           capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 0, proc.stderr
     assert (repo / "schemas/target.schema.json").read_bytes() == \
         (ROOT / "schemas/target.schema.json").read_bytes()
-    assert "skillsync-sync-target" in (repo / ".github/workflows/sync-downstream.yml").read_text()
+    repository = json.loads(proc.stdout)["pin"]["repository"]
+    assert f"uses: {repository}/.github/workflows/sync-downstream.yml@{sha} # v" in \
+        (repo / ".github/workflows/sync-downstream.yml").read_text()
     proc = subprocess.run([str(bindir / "skillsync-validate-sync-targets"), "--targets",
                            str(repo / "targets")], capture_output=True, text=True, timeout=120,
                           check=False)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout) == []
+
+
+# -- the lock the composite action installs (action.yml, issue 13) ---------------------------
+
+LOCK = ROOT / "requirements" / "action.txt"
+
+
+def _lock() -> dict[str, tuple[str, list[str]]]:
+    """name -> (version, hashes) of requirements/action.txt (pip-compile's format)."""
+    from packaging.utils import canonicalize_name
+
+    out: dict[str, tuple[str, list[str]]] = {}
+    entry: str | None = None
+    for raw in LOCK.read_text().splitlines():
+        line = raw.split(" #", 1)[0].rstrip(" \\").strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("--hash="):
+            assert entry is not None, raw
+            out[entry][1].append(line.removeprefix("--hash="))
+            continue
+        assert not line.startswith("-"), f"an option in the lock: {raw}"
+        m = re.fullmatch(r"([A-Za-z0-9._-]+)==([A-Za-z0-9.+!-]+)", line)
+        assert m, f"not pinned with ==: {raw}"
+        entry = canonicalize_name(m[1])
+        out[entry] = (m[2], [])
+    return out
+
+
+def test_the_action_lock_is_current_pinned_and_hashed() -> None:
+    """Every runtime dependency of pyproject.toml and the build backend are in the lock at
+    a version their specifiers allow; every entry is pinned with == and carries sha256
+    hashes (pip --require-hashes refuses anything else); the lock is closed over the
+    dependencies of the locked versions this interpreter has installed."""
+    from importlib.metadata import PackageNotFoundError, distribution
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    lock = _lock()
+    assert lock, "requirements/action.txt is empty"
+    for name, (_, hashes) in lock.items():
+        assert hashes and all(re.fullmatch(r"sha256:[0-9a-f]{64}", h) for h in hashes), name
+    project = _project()
+    wanted = [Requirement(r) for r in project["project"]["dependencies"]]
+    wanted += [Requirement(r) for r in project["build-system"]["requires"]]
+    for req in wanted:
+        name = canonicalize_name(req.name)
+        assert name in lock, f"{req.name} is not in the lock: regenerate it (header command)"
+        assert req.specifier.contains(lock[name][0], prereleases=True), \
+            f"the lock has {name}=={lock[name][0]}, pyproject wants {req}: regenerate it"
+    header = LOCK.read_text()
+    assert "pip-compile" in header and "--generate-hashes" in header
+    assert "pyproject.toml requirements/action.in" in header
+    for name, (version, _) in lock.items():
+        try:
+            dist = distribution(name)
+        except PackageNotFoundError:
+            continue
+        if dist.version != version:
+            continue   # another version here: its dependencies may differ
+        for spec in dist.requires or []:
+            req = Requirement(spec)
+            if req.marker is not None and not req.marker.evaluate({"extra": ""}):
+                continue
+            assert canonicalize_name(req.name) in lock, \
+                f"{name}=={version} needs {req.name}, which the lock lacks"

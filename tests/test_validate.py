@@ -197,7 +197,7 @@ def test_bad_input_one_line_exit_2(tmp: Path, stdin: str | None, args: list[str]
 
 def test_unreadable_source_is_exit_2(tmp: Path) -> None:
     _, m = release(tmp, {"skills/a/SKILL.md": skill_md("a")})
-    m["source"]["repo"] = str(tmp / "moved-away")
+    m["source"]["repo"] = m["source"]["checkout"] = str(tmp / "moved-away")
     proc = run_script("validate-sync-targets", "--manifest", "-", input=json.dumps(m), cwd=tmp)
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == [

@@ -2,574 +2,63 @@
 
 Static checks hold the security rules (RELIABILITY.md 22-24): no `${{ }}` inside
 any `run:`, actions pinned to commit SHAs, least permissions per job, no persisted
-credentials, secrets only in the steps that need them.
+credentials, secrets only in the steps that need them; and the distribution rules of
+issue 13: skillsync's own tags run no sync (the pipeline is a reusable workflow only
+adopters call), and an adopter's workflows pin skillsync by commit SHA.
 
-Then a small emulator runs `sync-downstream.yml` itself: it reads the YAML, and runs
-the `run:` steps of plan -> sync (one job per matrix entry) -> report -> notify with
-bash, in a GitHub-like environment (GITHUB_OUTPUT, GITHUB_ENV, GITHUB_STEP_SUMMARY,
-GITHUB_EVENT_PATH, GITHUB_WORKSPACE, RUNNER_TEMP; a fresh workspace and temp dir per
-job, as on fresh runners) against a fleet of real bare repositories. `${{ }}`
-expressions in `env:`, `with:`, `if:`, `strategy.matrix` and `outputs:` are
-evaluated by a small evaluator that knows only the forms our workflows use (an
-unknown function fails the test). `uses:` steps are emulated simply: checkout =
-a clone of the source, setup-python = nothing, artifacts = directory copies (with
-download-artifact's layout rules); the step with id `install` (`pip install .`) is
-skipped because the test interpreter has skillsync installed already.
+Then the emulator (tests/actions_emulator.py) runs the pipeline the way an adopter's
+repository runs it: the short `sync-downstream.yml` that `skillsync-init` writes calls
+skillsync's reusable workflow from a stand-in for skillsync's repository at a pinned commit;
+every job checks skillsync out at that commit and installs it through the composite action
+(action.yml), then runs plan -> sync (one job per matrix entry) -> report -> notify against
+a fleet of real bare repositories.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fnmatch
 import json
-import os
 import re
 import shutil
 import subprocess
-import threading
-import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from conftest import ROOT, git, make_bare_remote
+from actions_emulator import (
+    ORIGIN,
+    Emulator,
+    WorkflowRun,
+    adopter_workflow,
+    evaluate,
+    git,
+    interpolate,
+    load,
+    parse_output_file,
+    skillsync_identity,
+    skillsync_repository,
+    to_str,
+)
+from conftest import ROOT, make_bare_remote
 from engine_fixtures import downstream, make_source, repo_state, target_yaml
 from skillsync import matrix
 
 WORKFLOWS = ROOT / ".github" / "workflows"
+TEMPLATES = ROOT / "src" / "skillsync" / "workflows"
 SYNC_WF = WORKFLOWS / "sync-downstream.yml"
-ORIGIN = "https://github.invalid/acme/skills.git"   # a checkout's origin, unreachable here
 SHA_PIN = re.compile(
     r"^\s*(?:-\s+)?uses:\s*([\w.-]+/[\w./-]+)@([0-9a-f]{40})\s+#\s+v\d+(\.\d+)*\s*$")
-
-
-def load(path: Path) -> dict[str, Any]:
-    data = yaml.safe_load(path.read_text())
-    if True in data:  # YAML 1.1 reads the key `on` as a boolean
-        data["on"] = data.pop(True)
-    return data
+# The two local `uses:` our workflows make: skillsync checked out at the reusable workflow's
+# own commit, and release.yml calling ci.yml at the same commit.
+LOCAL_USES = re.compile(r"^\s*(?:-\s+)?uses:\s*\./(\.skillsync/action|\.github/workflows/ci\.yml)"
+                        r"\s+# zizmor: ignore\[self-repository\]")
 
 
 def all_workflows() -> list[Path]:
     return sorted(WORKFLOWS.glob("*.yml"))
-
-
-# =============================================================================
-# Expressions: the subset our workflows use
-# =============================================================================
-
-_TOKEN = re.compile(r"""\s*(?:
-    (?P<num>\d+(?:\.\d+)?) |
-    (?P<str>'(?:[^']|'')*') |
-    (?P<op>==|!=|&&|\|\||[!().\[\],]) |
-    (?P<ident>[A-Za-z_][A-Za-z0-9_-]*)
-)""", re.VERBOSE)
-
-
-def _tokens(text: str) -> list[tuple[str, str]]:
-    pos, out = 0, []
-    text = text.strip()
-    while pos < len(text):
-        m = _TOKEN.match(text, pos)
-        if not m or m.end() == pos:
-            raise AssertionError(f"expression not understood at {text[pos:]!r} in {text!r}")
-        kind = m.lastgroup or ""
-        out.append((kind, m.group(kind)))
-        pos = m.end()
-    return out
-
-
-def truthy(v: Any) -> bool:
-    return v not in (None, False, 0, "") and not (isinstance(v, float) and v != v)
-
-
-def _eq(a: Any, b: Any) -> bool:
-    if isinstance(a, str) and isinstance(b, str):
-        return a.casefold() == b.casefold()  # GitHub compares strings ignoring case
-    if type(a) is type(b):
-        return bool(a == b)
-
-    def num(v: Any) -> float:
-        if v is None:
-            return 0.0
-        if isinstance(v, bool):
-            return float(v)
-        if isinstance(v, int | float):
-            return float(v)
-        try:
-            return float(v) if str(v).strip() else 0.0
-        except ValueError:
-            return float("nan")
-    return num(a) == num(b)
-
-
-def to_str(v: Any) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, dict | list):
-        return json.dumps(v)
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v)
-
-
-class Expr:
-    """Recursive descent over: || && == != ! . [] () literals contexts functions."""
-
-    def __init__(self, text: str, ctx: dict[str, Any], funcs: dict[str, Callable[..., Any]]):
-        self.toks = _tokens(text)
-        self.i = 0
-        self.ctx = ctx
-        self.funcs = funcs
-        self.text = text
-
-    def value(self) -> Any:
-        v = self._or()
-        if self.i != len(self.toks):
-            raise AssertionError(f"trailing tokens in {self.text!r}")
-        return v
-
-    def _peek(self) -> str | None:
-        return self.toks[self.i][1] if self.i < len(self.toks) else None
-
-    def _take(self, want: str | None = None) -> tuple[str, str]:
-        tok = self.toks[self.i]
-        if want is not None and tok[1] != want:
-            raise AssertionError(f"expected {want!r} in {self.text!r}")
-        self.i += 1
-        return tok
-
-    def _or(self) -> Any:
-        v = self._and()
-        while self._peek() == "||":
-            self._take()
-            rhs = self._and()
-            v = v if truthy(v) else rhs
-        return v
-
-    def _and(self) -> Any:
-        v = self._eq()
-        while self._peek() == "&&":
-            self._take()
-            rhs = self._eq()
-            v = rhs if truthy(v) else v
-        return v
-
-    def _eq(self) -> Any:
-        v = self._unary()
-        while self._peek() in ("==", "!="):
-            op = self._take()[1]
-            rhs = self._unary()
-            v = _eq(v, rhs) if op == "==" else not _eq(v, rhs)
-        return v
-
-    def _unary(self) -> Any:
-        if self._peek() == "!":
-            self._take()
-            return not truthy(self._unary())
-        return self._postfix()
-
-    def _postfix(self) -> Any:
-        v = self._primary()
-        while self._peek() in (".", "["):
-            if self._take()[1] == ".":
-                key: Any = self._take()[1]
-            else:
-                key = to_str(self._or())
-                self._take("]")
-            v = v.get(key) if isinstance(v, dict) else None
-        return v
-
-    def _primary(self) -> Any:
-        kind, text = self._take()
-        if kind == "num":
-            return float(text)
-        if kind == "str":
-            return text[1:-1].replace("''", "'")
-        if text == "(":
-            v = self._or()
-            self._take(")")
-            return v
-        if kind == "ident":
-            if text in ("true", "false"):
-                return text == "true"
-            if text == "null":
-                return None
-            if self._peek() == "(":
-                self._take()
-                args = []
-                while self._peek() != ")":
-                    args.append(self._or())
-                    if self._peek() == ",":
-                        self._take()
-                self._take(")")
-                if text not in self.funcs:
-                    raise AssertionError(f"function {text}() is not emulated (in {self.text!r})")
-                return self.funcs[text](*args)
-            if text not in self.ctx:
-                raise AssertionError(f"context {text!r} is not emulated (in {self.text!r})")
-            return self.ctx[text]
-        raise AssertionError(f"unexpected {text!r} in {self.text!r}")
-
-
-_TEMPLATE = re.compile(r"\$\{\{(.*?)\}\}", re.S)
-
-
-def evaluate(text: str, ctx: dict[str, Any], funcs: dict[str, Callable[..., Any]]) -> Any:
-    return Expr(text, ctx, funcs).value()
-
-
-def interpolate(value: Any, ctx: dict[str, Any], funcs: dict[str, Callable[..., Any]]) -> Any:
-    """A YAML value with `${{ }}` in it: one whole expression keeps its type."""
-    if not isinstance(value, str):
-        return value
-    m = _TEMPLATE.fullmatch(value.strip())
-    if m:
-        return evaluate(m.group(1), ctx, funcs)
-    return _TEMPLATE.sub(lambda mm: to_str(evaluate(mm.group(1), ctx, funcs)), value)
-
-
-STATUS_FUNCS = ("success", "failure", "cancelled", "always")
-
-
-def condition(raw: Any, ctx: dict[str, Any], funcs: dict[str, Callable[..., Any]]) -> bool:
-    if raw is None:
-        raw = "success()"
-    if isinstance(raw, bool):
-        return raw
-    text = str(raw).strip()
-    m = _TEMPLATE.fullmatch(text)
-    if m:
-        text = m.group(1)
-    if not any(re.search(rf"\b{f}\s*\(", text) for f in STATUS_FUNCS):
-        text = f"success() && ({text})"  # GitHub's implied status check
-    return truthy(evaluate(text, ctx, funcs))
-
-
-# =============================================================================
-# The emulator
-# =============================================================================
-
-@dataclass
-class StepRun:
-    job: str
-    name: str
-    status: str                      # success | failure | skipped
-    rc: int | None = None
-    stdout: str = ""
-    stderr: str = ""
-    env: dict[str, str] = field(default_factory=dict)
-    script: str = ""
-    outputs: dict[str, str] = field(default_factory=dict)
-    seconds: float = 0.0
-
-
-@dataclass
-class JobRun:
-    job: str
-    matrix: dict[str, Any] | None
-    result: str
-    steps: list[StepRun] = field(default_factory=list)
-    summary: str = ""
-    workspace: Path | None = None
-
-
-@dataclass
-class WorkflowRun:
-    order: list[str] = field(default_factory=list)            # job ids, as started
-    jobs: dict[str, list[JobRun]] = field(default_factory=dict)
-    results: dict[str, str] = field(default_factory=dict)
-    outputs: dict[str, dict[str, str]] = field(default_factory=dict)
-    artifacts: dict[str, Path] = field(default_factory=dict)
-
-    def steps(self, job: str | None = None) -> Iterator[StepRun]:
-        for jid, runs in self.jobs.items():
-            if job is None or jid == job:
-                for jr in runs:
-                    yield from jr.steps
-
-    def step(self, job: str, name: str, leg: int = 0) -> StepRun:
-        return next(s for s in self.jobs[job][leg].steps if s.name == name)
-
-    def stdout(self) -> str:
-        return "".join(s.stdout for s in self.steps())
-
-    def summary(self) -> str:
-        return "".join(j.summary for runs in self.jobs.values() for j in runs)
-
-
-def parse_output_file(path: Path) -> dict[str, str]:
-    """$GITHUB_OUTPUT / $GITHUB_ENV: `name=value` lines and `name<<EOF` blocks."""
-    out: dict[str, str] = {}
-    lines = path.read_text().splitlines() if path.exists() else []
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        if "<<" in line and ("=" not in line or line.index("<<") < line.index("=")):
-            name, delim = line.split("<<", 1)
-            block = []
-            i += 1
-            while lines[i] != delim:
-                block.append(lines[i])
-                i += 1
-            out[name] = "\n".join(block)
-        elif line:
-            name, value = line.split("=", 1)
-            out[name] = value
-        i += 1
-    return out
-
-
-class Emulator:
-    def __init__(self, workflow: Path, *, root: Path, source: Path, targets: Path,
-                 event: str, payload: dict[str, Any], ref: str,
-                 inputs: dict[str, Any] | None = None,
-                 secrets: dict[str, dict[str, str]] | None = None, run_id: int = 4242) -> None:
-        self.wf = load(workflow)
-        self.root = root
-        self.source = source
-        self.targets = targets
-        self.event = event
-        self.payload = payload
-        self.inputs = inputs or {}
-        self.secrets = secrets or {}
-        self.run_id = run_id
-        self.run = WorkflowRun()
-        self.store = root / f"artifacts-{run_id}"
-        self.machines = 0
-        self.lock = threading.Lock()
-        self.event_path = root / f"event-{run_id}.json"
-        self.event_path.write_text(json.dumps(payload))
-        self.ref = ref
-        self.ref_name = ref.split("/", 2)[-1] if ref.startswith("refs/") else ref
-
-    # -- contexts ---------------------------------------------------------------
-    def github_ctx(self, workspace: Path) -> dict[str, Any]:
-        return {
-            "event_name": self.event, "event": self.payload, "ref": self.ref,
-            "ref_name": self.ref_name, "repository": "acme/skills", "run_id": str(self.run_id),
-            "run_attempt": "1", "sha": "0" * 40, "token": "", "workspace": str(workspace),
-            "server_url": "http://127.0.0.1:9", "api_url": "http://127.0.0.1:9",
-            "workflow": self.wf.get("name", ""),
-        }
-
-    def base_env(self, job: str, workspace: Path, temp: Path) -> dict[str, str]:
-        env = dict(os.environ)
-        env.update({
-            "CI": "true", "GITHUB_ACTIONS": "true", "GITHUB_JOB": job,
-            "GITHUB_WORKSPACE": str(workspace), "RUNNER_TEMP": str(temp), "RUNNER_OS": "Linux",
-            "GITHUB_EVENT_NAME": self.event, "GITHUB_EVENT_PATH": str(self.event_path),
-            "GITHUB_REF": self.ref, "GITHUB_REF_NAME": self.ref_name,
-            "GITHUB_REPOSITORY": "acme/skills", "GITHUB_RUN_ID": str(self.run_id),
-            "GITHUB_RUN_ATTEMPT": "1", "GITHUB_SHA": "0" * 40,
-            "GITHUB_SERVER_URL": "http://127.0.0.1:9", "GITHUB_API_URL": "http://127.0.0.1:9",
-            # A fresh runner has an empty cache.
-            "SKILLSYNC_CACHE": str(temp / "skillsync-cache"),
-        })
-        return env
-
-    # -- jobs -------------------------------------------------------------------
-    def execute(self, only: set[str] | None = None, assume_success: set[str] = frozenset()
-                ) -> WorkflowRun:
-        jobs: dict[str, Any] = self.wf["jobs"]
-        for jid in assume_success:
-            self.run.results[jid] = "success"
-            self.run.outputs[jid] = {}
-        pending = [j for j in jobs if j not in assume_success and (only is None or j in only)]
-
-        def needs_of(jid: str) -> list[str]:
-            n = jobs[jid].get("needs", [])
-            return [n] if isinstance(n, str) else list(n)
-
-        # Ready jobs start in REVERSE file order: only `needs:` can put the canary first.
-        while pending:
-            ready = [j for j in pending if all(n in self.run.results for n in needs_of(j))]
-            if not ready:
-                for j in pending:  # needs a job outside `only`: never runs
-                    self.run.results[j] = "skipped"
-                break
-            jid = ready[-1]
-            pending.remove(jid)
-            self._job(jid, jobs[jid], needs_of(jid))
-        return self.run
-
-    def _needs_ctx(self, needs: list[str]) -> dict[str, Any]:
-        return {n: {"result": self.run.results.get(n, "skipped"),
-                    "outputs": self.run.outputs.get(n, {})} for n in needs}
-
-    def _job(self, jid: str, spec: dict[str, Any], needs: list[str]) -> None:
-        needs_ctx = self._needs_ctx(needs)
-        results = [v["result"] for v in needs_ctx.values()]
-        job_funcs = {
-            "success": lambda: all(r == "success" for r in results),
-            "failure": lambda: any(r == "failure" for r in results),
-            "cancelled": lambda: False,
-            "always": lambda: True,
-            "fromJSON": json.loads,
-        }
-        ctx = {"github": self.github_ctx(self.root), "needs": needs_ctx, "inputs": self.inputs,
-               "vars": {}, "env": dict(self.wf.get("env") or {})}
-        if not condition(spec.get("if"), ctx, job_funcs):
-            self.run.results[jid] = "skipped"
-            self.run.outputs[jid] = {}
-            self.run.jobs[jid] = []
-            return
-        self.run.order.append(jid)
-        legs: list[dict[str, Any] | None] = [None]
-        strategy = spec.get("strategy") or {}
-        if "matrix" in strategy:
-            m = interpolate(strategy["matrix"], ctx, job_funcs)
-            assert isinstance(m, dict) and isinstance(m.get("include"), list), m
-            assert 0 < len(m["include"]) <= matrix.MATRIX_LIMIT, "GitHub refuses this matrix"
-            legs = list(m["include"])
-        # Legs run at once, as on GitHub, up to max-parallel (bounded here too).
-        workers = max(1, min(int(strategy.get("max-parallel") or 4), 4, len(legs)))
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            runs = list(pool.map(lambda leg: self._leg(jid, spec, needs_ctx, leg), legs))
-        self.run.jobs[jid] = runs
-        self.run.results[jid] = "failure" if any(r.result == "failure" for r in runs) else "success"
-
-    def _leg(self, jid: str, spec: dict[str, Any], needs_ctx: dict[str, Any],
-             leg: dict[str, Any] | None) -> JobRun:
-        with self.lock:
-            self.machines += 1
-            machine = self.root / f"machine-{self.run_id}-{self.machines}"
-        workspace, temp = machine / "workspace", machine / "temp"
-        workspace.mkdir(parents=True)
-        temp.mkdir()
-        jr = JobRun(jid, leg, "success", workspace=workspace)
-        env_state: dict[str, str] = {}
-        step_outputs: dict[str, dict[str, Any]] = {}
-        environment = None
-        base_ctx: dict[str, Any] = {
-            "github": self.github_ctx(workspace), "needs": needs_ctx, "inputs": self.inputs,
-            "matrix": leg or {}, "vars": {}, "runner": {"temp": str(temp), "os": "Linux"},
-        }
-        funcs: dict[str, Callable[..., Any]] = {
-            "success": lambda: jr.result == "success",
-            "failure": lambda: jr.result == "failure",
-            "cancelled": lambda: False,
-            "always": lambda: True,
-            "fromJSON": json.loads,
-        }
-        if "environment" in spec:
-            environment = to_str(interpolate(spec["environment"], {**base_ctx, "env": {}}, funcs))
-        secrets = dict(self.secrets.get("", {}))
-        secrets.update(self.secrets.get(environment or "", {}))
-        wf_env = {k: to_str(interpolate(v, {**base_ctx, "env": {}}, funcs))
-                  for k, v in (self.wf.get("env") or {}).items()}
-        job_env = {k: to_str(interpolate(v, {**base_ctx, "env": wf_env, "secrets": secrets}, funcs))
-                   for k, v in (spec.get("env") or {}).items()}
-        for i, step in enumerate(spec["steps"]):
-            name = step.get("name") or f"step {i}"
-            env_ctx = {**wf_env, **job_env, **env_state}
-            ctx = {**base_ctx, "env": env_ctx, "steps": step_outputs, "secrets": secrets}
-            if not condition(step.get("if"), ctx, funcs):
-                jr.steps.append(StepRun(jid, name, "skipped"))
-                continue
-            if step.get("id") == "install":
-                jr.steps.append(StepRun(jid, name, "success"))
-                continue
-            if "uses" in step:
-                with_ = {k: to_str(interpolate(v, ctx, funcs))
-                         for k, v in (step.get("with") or {}).items()}
-                sr = self._uses(jid, name, step["uses"], with_, workspace)
-            else:
-                step_env = {k: to_str(interpolate(v, ctx, funcs))
-                            for k, v in (step.get("env") or {}).items()}
-                sr = self._bash(jid, name, step["run"], workspace, temp,
-                                {**self.base_env(jid, workspace, temp), **env_ctx, **step_env},
-                                jr, env_state)
-            jr.steps.append(sr)
-            if "id" in step:
-                step_outputs[step["id"]] = {"outputs": sr.outputs, "outcome": sr.status,
-                                            "conclusion": sr.status}
-            if sr.status == "failure" and not step.get("continue-on-error"):
-                jr.result = "failure"
-        if jr.result == "success" and "outputs" in spec:
-            ctx = {**base_ctx, "env": {}, "steps": step_outputs}
-            self.run.outputs[jid] = {k: to_str(interpolate(v, ctx, funcs))
-                                     for k, v in spec["outputs"].items()}
-        elif "outputs" in spec:
-            self.run.outputs.setdefault(jid, {})
-        return jr
-
-    def _bash(self, jid: str, name: str, script: str, workspace: Path, temp: Path,
-              env: dict[str, str], jr: JobRun, env_state: dict[str, str]) -> StepRun:
-        files = {k: temp / f"{k.lower()}-{len(jr.steps)}" for k in
-                 ("GITHUB_OUTPUT", "GITHUB_ENV", "GITHUB_STEP_SUMMARY", "GITHUB_PATH")}
-        for k, p in files.items():
-            p.write_text("")
-            env[k] = str(p)
-        script_file = temp / f"step-{len(jr.steps)}.sh"
-        script_file.write_text(script)
-        started = time.monotonic()
-        # GitHub's `shell: bash`: bash --noprofile --norc -eo pipefail {0}
-        proc = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail",
-                               str(script_file)], cwd=workspace, env=env, capture_output=True,
-                              text=True, timeout=180, check=False)
-        env_state.update(parse_output_file(files["GITHUB_ENV"]))
-        jr.summary += files["GITHUB_STEP_SUMMARY"].read_text()
-        return StepRun(jid, name, "success" if proc.returncode == 0 else "failure",
-                       proc.returncode, proc.stdout, proc.stderr,
-                       {k: v for k, v in env.items() if k not in os.environ or
-                        os.environ[k] != v}, script, parse_output_file(files["GITHUB_OUTPUT"]),
-                       time.monotonic() - started)
-
-    def _uses(self, jid: str, name: str, uses: str, with_: dict[str, str],
-              workspace: Path) -> StepRun:
-        action = uses.split("@", 1)[0]
-        ok, note = True, ""
-        if action == "actions/checkout":
-            assert with_.get("persist-credentials") == "false", f"{jid}: checkout persists creds"
-            git("clone", "-q", str(self.source), str(workspace))
-            # As on a runner: origin is the GitHub URL, and with persist-credentials: false
-            # nothing can fetch from it (https is not even an allowed protocol here), so a
-            # step that reads the source from origin instead of the checkout fails.
-            git("remote", "set-url", "origin", ORIGIN, cwd=workspace)
-            (workspace / "scripts").symlink_to(ROOT / "scripts")
-            (workspace / "targets").symlink_to(self.targets)
-        elif action == "actions/setup-python":
-            assert with_.get("python-version"), "setup-python without a version"
-        elif action == "actions/upload-artifact":
-            src, dst = Path(with_["path"]), self.store / with_["name"]
-            if dst.exists() and with_.get("overwrite") != "true":
-                ok, note = False, f"artifact {with_['name']} exists (409)"
-            elif not src.exists():
-                ok = with_.get("if-no-files-found", "warn") != "error"
-                note = "no files found"
-            else:
-                shutil.rmtree(dst, ignore_errors=True)
-                shutil.copytree(src, dst, symlinks=False)
-                self.run.artifacts[with_["name"]] = dst
-        elif action == "actions/download-artifact":
-            store = self.store
-            if with_.get("run-id") and with_["run-id"] != str(self.run_id):
-                assert with_.get("github-token") is not None, "another run needs github-token"
-                store = self.root / f"artifacts-{with_['run-id']}"
-            path = Path(with_.get("path") or workspace)
-            names = sorted(p.name for p in store.iterdir()) if store.exists() else []
-            if with_.get("name"):
-                if with_["name"] not in names:
-                    return StepRun(jid, name, "failure", 1, "",
-                                   f"Artifact '{with_['name']}' not found")
-                shutil.copytree(store / with_["name"], path, dirs_exist_ok=True)
-            else:
-                chosen = [n for n in names if fnmatch.fnmatchcase(n, with_.get("pattern", "*"))]
-                for n in chosen:
-                    # download-artifact: one match lands in `path` itself, several in path/<name>
-                    dest = path if len(chosen) == 1 else path / n
-                    shutil.copytree(store / n, dest, dirs_exist_ok=True)
-        else:
-            raise AssertionError(f"action {action} is not emulated")
-        return StepRun(jid, name, "success" if ok else "failure", 0 if ok else 1, "", note)
 
 
 # =============================================================================
@@ -580,8 +69,9 @@ SECRET = "ghs_TOPSECRET-for-mid-a-0123456789"
 
 
 def workspace_fleet(root: Path, spec: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """A skills source with releases v1.0.0 / v1.1.0 / v2.0.0 and one bare downstream
-    repository per target (push mechanism: fast, and all the workflow needs)."""
+    """A skills source with releases v1.0.0 / v1.1.0 / v2.0.0, one bare downstream
+    repository per target (push mechanism: fast, and all the workflow needs), skillsync's
+    repository pinned at one commit and the adopter's workflows pinning it."""
     root.mkdir(parents=True, exist_ok=True)
     src = make_source(root)
     tdir = root / "targets"
@@ -590,7 +80,17 @@ def workspace_fleet(root: Path, spec: dict[str, dict[str, Any]]) -> dict[str, An
     for tid, extra in spec.items():
         bares[tid] = make_bare_remote(root, tid, {"README.md": f"{tid}\n"})
         (tdir / f"{tid}.yaml").write_text(target_yaml(tid, bares[tid], **extra))
-    return {"root": root, "source": src, "targets": tdir, "bares": bares}
+    return with_skillsync({"root": root, "source": src, "targets": tdir, "bares": bares})
+
+
+def with_skillsync(fleet: dict[str, Any]) -> dict[str, Any]:
+    """skillsync's repository at one commit, and the adopter's workflows pinning it."""
+    root = fleet["root"]
+    skillsync, sha = skillsync_repository(root / "skillsync.git")
+    callers = {name: adopter_workflow(root / "adopter-workflows", name, sha)
+               for name in ("sync-downstream.yml", "rollback.yml")}
+    return {**fleet, "sha": sha, "actions": {skillsync_identity(): skillsync},
+            "callers": callers}
 
 
 def tag_push(tag: str) -> dict[str, Any]:
@@ -613,12 +113,25 @@ def dispatch(ref: str, targets: str = "", dry_run: bool = True,
                                                              inputs.items()}}}
 
 
+def emulator(fleet: dict[str, Any], workflow: str, trigger: dict[str, Any], run_id: int,
+             **kw: Any) -> Emulator:
+    """The adopter's `workflow` (as init writes it) on `trigger`."""
+    return Emulator(fleet["callers"][workflow], root=fleet["root"], source=fleet["source"],
+                    targets=fleet["targets"], event=trigger["event"],
+                    payload=trigger["payload"], ref=trigger["ref"],
+                    inputs=trigger.get("inputs"), run_id=run_id, actions=fleet["actions"], **kw)
+
+
 def run_workflow(fleet: dict[str, Any], trigger: dict[str, Any], run_id: int,
                  only: set[str] | None = None, **kw: Any) -> tuple[Emulator, WorkflowRun]:
-    emu = Emulator(SYNC_WF, root=fleet["root"], source=fleet["source"],
-                   targets=fleet["targets"], event=trigger["event"], payload=trigger["payload"],
-                   ref=trigger["ref"], inputs=trigger.get("inputs"), run_id=run_id, **kw)
+    emu = emulator(fleet, "sync-downstream.yml", trigger, run_id, **kw)
     return emu, emu.execute(only=only, assume_success={"validate"})
+
+
+def rollback_dispatch(run_id: str, targets: str, dry_run: bool) -> dict[str, Any]:
+    inputs = {"run_id": run_id, "targets": targets, "dry_run": dry_run}
+    return {"event": "workflow_dispatch", "ref": "refs/heads/main", "inputs": inputs,
+            "payload": {"inputs": inputs}}
 
 
 def merged_run(emu: Emulator) -> Path:
@@ -660,7 +173,9 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
     only the target that opted in takes it), then rollback.yml undoes that target."""
     with github_home(tmp_path_factory):
         fleet = workspace_fleet(tmp_path_factory.mktemp("history"), HISTORY_SPEC)
-        secrets = {"skillsync-mid-a": {"SKILLSYNC_TARGET_SECRET": SECRET}}
+        # A repository secret the called workflow must never see (none is passed to it).
+        secrets = {"skillsync-mid-a": {"SKILLSYNC_TARGET_SECRET": SECRET},
+                   "": {"SKILLSYNC_TARGET_SECRET": "repo-level-secret-never-passed"}}
         out: dict[str, Any] = {"fleet": fleet}
         out["push"] = run_workflow(fleet, tag_push("v1.0.0"), 101, secrets=secrets)
         out["after_push"] = {t: repo_state(b) for t, b in fleet["bares"].items()}
@@ -671,11 +186,8 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
         out["after_major"] = {t: repo_state(b) for t, b in fleet["bares"].items()}
         out["files_after_major"] = downstream(fleet["bares"]["high"])
         # Then rollback.yml takes `high` back, from run 103's artifact.
-        inputs = {"run_id": "103", "targets": "high", "dry_run": False}
-        out["rollback"] = Emulator(
-            WORKFLOWS / "rollback.yml", root=fleet["root"], source=fleet["source"],
-            targets=fleet["targets"], event="workflow_dispatch", payload={"inputs": inputs},
-            ref="refs/heads/main", inputs=inputs, secrets=secrets, run_id=105).execute()
+        out["rollback"] = emulator(fleet, "rollback.yml", rollback_dispatch("103", "high", False),
+                                   105, secrets=secrets).execute()
         yield out
 
 
@@ -684,38 +196,90 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
 # =============================================================================
 
 def run_blocks(wf: dict[str, Any]) -> Iterator[tuple[str, str]]:
-    for jid, job in wf["jobs"].items():
+    jobs = wf.get("jobs") or {"runs": wf.get("runs", {})}   # a workflow, or action.yml
+    for jid, job in jobs.items():
         for step in job.get("steps", []):
             if "run" in step:
                 yield f"{jid}/{step.get('name')}", step["run"]
 
 
-@pytest.mark.parametrize("path", all_workflows(), ids=lambda p: p.name)
+def every_workflow_file() -> list[Path]:
+    """Ours, the adopter templates init ships, and the composite action."""
+    return [*all_workflows(), *sorted(TEMPLATES.glob("*.yml")), ROOT / "action.yml"]
+
+
+@pytest.mark.parametrize("path", every_workflow_file(), ids=lambda p: p.parent.name + "/" + p.name)
 def test_no_expression_inside_any_run_block(path: Path) -> None:
     """Event text can never become shell code: run: blocks hold no ${{ }} at all."""
     wf = load(path)
     blocks = list(run_blocks(wf))
-    assert blocks
+    if path.parent != TEMPLATES or path.name == "skillsync-validate.yml":
+        assert blocks
     for where, script in blocks:
         assert "${{" not in script, f"{path.name} {where}: ${{{{ }}}} inside run:"
+
+
+def _uses_lines(path: Path) -> list[str]:
+    return [ln for ln in path.read_text().splitlines() if re.match(r"^\s*(-\s+)?uses:", ln)]
 
 
 @pytest.mark.parametrize("path", all_workflows(), ids=lambda p: p.name)
 def test_actions_pinned_least_permissions_no_persisted_credentials(path: Path) -> None:
     wf = load(path)
     assert wf["permissions"] == {}, "top-level permissions must be {}"
-    for line in path.read_text().splitlines():
-        if re.match(r"^\s*(-\s+)?uses:", line):
-            assert SHA_PIN.match(line), f"not pinned to a SHA with a version comment: {line}"
+    for line in _uses_lines(path):
+        assert SHA_PIN.match(line) or LOCAL_USES.match(line), \
+            f"not pinned to a SHA with a version comment: {line}"
+    # The jobs that may write, and what: issues (notify, dashboard), and the release itself.
+    may_write = {("sync-downstream.yml", "notify"): {"issues"},
+                 ("sync-downstream.yml", "dashboard"): {"issues"},
+                 ("release.yml", "release"): {"contents"}}
     for jid, job in wf["jobs"].items():
         assert isinstance(job.get("permissions"), dict) and job["permissions"], jid
         assert set(job["permissions"].values()) <= {"read", "write"}
         writes = {k for k, v in job["permissions"].items() if v == "write"}
-        assert writes <= ({"issues"} if jid in ("notify", "dashboard") else set()), (jid, writes)
+        assert writes <= may_write.get((path.name, jid), set()), (jid, writes)
         assert "env" not in job or "secrets." not in json.dumps(job["env"]), jid
-        for step in job["steps"]:
+        for step in job.get("steps", []):
             if step.get("uses", "").startswith("actions/checkout@"):
                 assert step["with"]["persist-credentials"] is False, jid
+
+
+@pytest.mark.parametrize("path", [SYNC_WF, WORKFLOWS / "rollback.yml"], ids=lambda p: p.name)
+def test_every_job_installs_skillsync_from_the_workflows_own_commit(path: Path) -> None:
+    """The reusable workflows never install skillsync by name or from the caller's tree:
+    each job checks skillsync out at job.workflow_sha and installs that checkout through
+    the composite action, which refuses any other commit (expect-sha)."""
+    for jid, job in load(path)["jobs"].items():
+        steps = job["steps"]
+        names = [s.get("name") for s in steps]
+        i = names.index("Check out skillsync")
+        assert steps[i]["with"] == {
+            "repository": "${{ job.workflow_repository }}", "ref": "${{ job.workflow_sha }}",
+            "path": ".skillsync/action", "persist-credentials": False}, jid
+        assert names[i - 1] == "Check out" and "repository" not in steps[i - 1]["with"], \
+            f"{jid}: the caller's checkout must come first (it would clean skillsync away)"
+        install = steps[i + 1]
+        assert install["id"] == "install" and install["uses"] == "./.skillsync/action", jid
+        assert install["with"] == {"expect-sha": "${{ job.workflow_sha || 'missing' }}"}, jid
+        assert not any("pip install" in str(s.get("run", "")) for s in steps), jid
+
+
+def test_the_composite_action_installs_only_hashed_pins() -> None:
+    action = load(ROOT / "action.yml")
+    assert action["runs"]["using"] == "composite"
+    for line in _uses_lines(ROOT / "action.yml"):
+        assert SHA_PIN.match(line), line
+    [install] = [s for s in action["runs"]["steps"] if s.get("id") == "install"]
+    pips = [ln.strip() for ln in install["run"].replace("\\\n", " ").splitlines()
+            if '"${pip[@]}" install' in ln]
+    assert len(pips) == 2, install["run"]
+    deps, own = pips
+    for flag in ("--require-hashes", "--no-deps", "--only-binary :all:",
+                 '-r "$GITHUB_ACTION_PATH/requirements/action.txt"'):
+        assert flag in deps, (flag, deps)
+    assert own.endswith('--no-deps --no-build-isolation "$GITHUB_ACTION_PATH"'), own
+    assert "python -m pip check" in install["run"]
 
 
 def test_secrets_only_in_the_steps_that_need_them() -> None:
@@ -724,7 +288,8 @@ def test_secrets_only_in_the_steps_that_need_them() -> None:
         wf = load(path)
         assert "secrets" not in json.dumps(wf.get("env", {}))
         for jid, job in wf["jobs"].items():
-            for step in job["steps"]:
+            assert "secrets" not in job, f"{path.name} {jid}: passes secrets on"
+            for step in job.get("steps", []):
                 if "secrets." in json.dumps(step):
                     text_by_step[(path.name, jid, step["name"])] = json.dumps(step.get("env"))
     assert set(text_by_step) == {
@@ -735,8 +300,9 @@ def test_secrets_only_in_the_steps_that_need_them() -> None:
          ("rollback.yml", "rollback", "Roll back")}
     # Every secret is read by name (never secrets[...] or toJSON(secrets): that would
     # send the whole secrets context to the runner).
-    for path in all_workflows():
+    for path in [*all_workflows(), *TEMPLATES.glob("*.yml")]:
         assert "secrets[" not in path.read_text() and "toJSON(secrets" not in path.read_text()
+        assert "secrets: inherit" not in path.read_text(), path
 
 
 def test_sync_jobs_have_identical_steps_and_waves_wait_for_the_canary() -> None:
@@ -752,23 +318,75 @@ def test_sync_jobs_have_identical_steps_and_waves_wait_for_the_canary() -> None:
         assert "needs.sync-canary.result == 'success'" in jobs[jid]["if"]
 
 
+def test_tagging_skillsync_runs_no_sync() -> None:
+    """The pipeline is reusable only (issue 13): nothing in this repository triggers it,
+    and the workflows that react to our own tags (CI, release) never sync."""
+    for name in ("sync-downstream.yml", "rollback.yml"):
+        assert set(load(WORKFLOWS / name)["on"]) == {"workflow_call"}, name
+    for path in all_workflows():
+        on = load(path)["on"]
+        on = {on: None} if isinstance(on, str) else on
+        tags = "release" in on or (isinstance(on.get("push"), dict) and "tags" in on["push"])
+        text = json.dumps(load(path))   # what runs, not the comments
+        if tags:
+            for word in ("sync-downstream.yml", "rollback.yml", "skillsync-sync",
+                         "sync-target", "targets/", "SKILLSYNC_TARGET"):
+                assert word not in text, f"{path.name} runs on a tag and mentions {word}"
+    release = load(WORKFLOWS / "release.yml")
+    assert release["on"] == {"push": {"tags": ["v*"]}}
+    assert release["jobs"]["ci"]["uses"] == "./.github/workflows/ci.yml"
+    assert release["jobs"]["release"]["needs"] == "ci"
+
+
 def test_triggers_and_concurrency() -> None:
-    wf = load(SYNC_WF)
-    on = wf["on"]
-    assert on["push"] == {"tags": ["v*"]} and on["release"] == {"types": ["published"]}
-    inputs = on["workflow_dispatch"]["inputs"]
+    """The reusable workflows take their inputs as strings and hold no concurrency group
+    (the caller holds it: the same group in both would deadlock); the adopter's callers
+    keep the triggers, the dispatch inputs and one group for sync and rollback."""
+    called = load(SYNC_WF)
+    assert "concurrency" not in called and "concurrency" not in load(WORKFLOWS / "rollback.yml")
+    inputs = called["on"]["workflow_call"]["inputs"]
     assert set(inputs) == {"ref", "targets", "dry_run", "allow_major"}
-    assert inputs["dry_run"]["default"] is True and inputs["allow_major"]["default"] is False
-    assert wf["concurrency"]["cancel-in-progress"] is False
-    assert "github.repository" in wf["concurrency"]["group"]
-    assert load(WORKFLOWS / "rollback.yml")["concurrency"] == wf["concurrency"]
+    assert {i["type"] for i in inputs.values()} == {"string"}
+    assert inputs["dry_run"]["default"] == "true" and inputs["allow_major"]["default"] == "false"
+    caller = load(TEMPLATES / "sync-downstream.yml")
+    on = caller["on"]
+    assert on["push"] == {"tags": ["v*"]} and on["release"] == {"types": ["published"]}
+    dispatch_inputs = on["workflow_dispatch"]["inputs"]
+    assert set(dispatch_inputs) == set(inputs)
+    assert dispatch_inputs["dry_run"]["default"] is True
+    assert dispatch_inputs["allow_major"]["default"] is False
+    assert caller["concurrency"]["cancel-in-progress"] is False
+    assert "github.repository" in caller["concurrency"]["group"]
+    assert load(TEMPLATES / "rollback.yml")["concurrency"] == caller["concurrency"]
+
+
+@pytest.mark.parametrize("name", ["sync-downstream.yml", "rollback.yml"])
+def test_callers_grant_what_the_called_jobs_need_and_pass_every_input(name: str) -> None:
+    caller, called = load(TEMPLATES / name), load(WORKFLOWS / name)
+    [job] = caller["jobs"].values()
+    assert job["uses"].startswith("__SKILLSYNC_REPOSITORY__/.github/workflows/" + name + "@")
+    level = {"none": 0, "read": 1, "write": 2}
+    need: dict[str, str] = {}
+    for cjob in called["jobs"].values():
+        for scope, value in cjob["permissions"].items():
+            if level[value] > level[need.get(scope, "none")]:
+                need[scope] = value
+    assert job["permissions"] == need     # enough for every job, nothing more
+    assert set(job["with"]) == set(called["on"]["workflow_call"]["inputs"])
 
 
 def test_ci_runs_the_nox_sessions_a_developer_runs() -> None:
     wf = load(WORKFLOWS / "ci.yml")
-    assert {"pull_request", "push"} <= set(wf["on"])
+    assert {"pull_request", "push", "workflow_call"} <= set(wf["on"])
     assert wf["jobs"]["nox"]["strategy"]["matrix"]["session"] == ["lint", "validate", "tests"]
     assert any('nox -s "$SESSION"' in s.get("run", "") for s in wf["jobs"]["nox"]["steps"])
+
+
+def test_dependabot_keeps_our_action_pins_current() -> None:
+    config = yaml.safe_load((ROOT / ".github" / "dependabot.yml").read_text())
+    [update] = config["updates"]
+    assert update["package-ecosystem"] == "github-actions"
+    assert update["cooldown"]["default-days"] >= 7
 
 
 def test_expression_evaluator_knows_github_semantics() -> None:
@@ -796,7 +414,10 @@ def test_tag_push_syncs_canary_first_then_the_rest(history: dict[str, Any]) -> N
     assert run.results == {"validate": "success", "plan": "success", "sync-canary": "success",
                            "sync-rest-0": "success", "sync-rest-1": "skipped",
                            "report": "success", "notify": "success",
-                           "dashboard": "success"}
+                           "dashboard": "success", "sync": "success"}, run.failures()
+    # The adopter's workflow called skillsync's reusable workflow at the pinned commit.
+    assert run.called == {"sync": f"{skillsync_identity()}/.github/workflows/"
+                                  f"sync-downstream.yml@{fleet['sha']}"}
     # Waves hold: the emulator starts ready jobs in reverse file order, so only
     # `needs:` can have put the canary job before the later waves.
     assert run.order.index("sync-canary") < run.order.index("sync-rest-0")
@@ -815,9 +436,18 @@ def test_tag_push_syncs_canary_first_then_the_rest(history: dict[str, Any]) -> N
     assert sync.env["TARGET_ID"] == "canary" and sync.env["DRY_RUN"] == "false"
     plan = json.loads((merged_run(emu) / "plans" / "canary.json").read_text())
     assert plan["decision"] == "update"
-    # The manifest names the origin (as on GitHub), yet every step read the checkout.
+    # The manifest names the origin (as on GitHub) and the checkout it was built from;
+    # every step read that checkout, none was told where (no --source): issue 13.
     manifest = json.loads((merged_run(emu) / "manifest.json").read_text())
     assert manifest["source"]["repo"] == ORIGIN and manifest["source"]["ref"] == "v1.0.0"
+    assert manifest["source"]["checkout"] == "."
+    assert "--source" not in sync.script
+    # skillsync was installed in every job from its checkout at the pinned commit.
+    for s in run.steps():
+        if s.name == "Install skillsync":
+            assert s.status == "success", s.stderr
+    for leg in run.jobs["plan"]:
+        assert git("rev-parse", "HEAD", cwd=leg.workspace / ".skillsync/action") == fleet["sha"]
 
 
 def test_matrix_json_round_trips_through_job_outputs(history: dict[str, Any]) -> None:
@@ -963,7 +593,7 @@ def test_a_300_target_fleet_is_chunked_not_truncated(tmp_path: Path) -> None:
     for i in range(300):
         risk = "low" if i < 4 else ("medium" if i % 2 else "high")
         (tdir / f"t{i:03d}.yaml").write_text(target_yaml(f"t{i:03d}", bare, risk=risk))
-    fleet = {"root": root, "source": src, "targets": tdir}
+    fleet = with_skillsync({"root": root, "source": src, "targets": tdir})
     _, run = run_workflow(fleet, dispatch("v1.0.0"), 401, only={"plan"})
     assert run.results["plan"] == "success", run.step("plan", "Split the routed targets "
                                                       "into matrices").stderr
@@ -986,10 +616,36 @@ def test_validate_job_runs_the_checks(tmp_path: Path) -> None:
     (src / "docs" / "downstream-inventory.md").write_text(inv.stdout)
     git("add", "-A", cwd=src)
     git("commit", "-qm", "inventory", cwd=src)
-    emu = Emulator(SYNC_WF, root=fleet["root"], source=src, targets=fleet["targets"],
-                   **{k: v for k, v in tag_push("v1.0.0").items() if k != "inputs"}, run_id=501)
-    run = emu.execute(only={"validate"})
-    assert run.results["validate"] == "success", [s.stderr for s in run.steps("validate")]
+    run = emulator(fleet, "sync-downstream.yml", tag_push("v1.0.0"), 501).execute(
+        only={"validate"})
+    assert run.results["validate"] == "success", run.failures()
+
+
+def test_the_action_refuses_a_checkout_at_another_commit(tmp_path: Path) -> None:
+    """expect-sha: if job.workflow_sha and the checkout ever disagree (or the SHA is empty),
+    the install fails loudly instead of running some other skillsync."""
+    fleet = workspace_fleet(tmp_path / "g", {"canary": {"risk": "low"}})
+    repo = fleet["actions"][skillsync_identity()]
+    (repo / "NEWS").write_text("a later commit\n")
+    git("add", "NEWS", cwd=repo)
+    git("commit", "-qm", "later", cwd=repo)
+    later = git("rev-parse", "HEAD", cwd=repo)
+    wf = yaml.safe_load(SYNC_WF.read_text())
+    steps = wf["jobs"]["validate"]["steps"]
+    out = {}
+    # "missing" is what `job.workflow_sha || 'missing'` gives on a runner without it.
+    for expect in (later, "missing", fleet["sha"]):
+        steps[2]["with"]["expect-sha"] = expect
+        path = tmp_path / f"wf-{expect[:7]}.yml"
+        path.write_text(yaml.safe_dump({**wf, "on": {"push": None}}, sort_keys=False))
+        emu = Emulator(path, root=fleet["root"], source=fleet["source"],
+                       targets=fleet["targets"], actions=fleet["actions"],
+                       job_workflow=(skillsync_identity(), fleet["sha"]),
+                       run_id=510 + len(out), **{k: v for k, v in tag_push("v1.0.0").items()})
+        out[expect] = emu.execute(only={"validate"}).step("validate", "Install skillsync")
+    assert out[later].status == "failure" and f"not {later}" in out[later].stdout
+    assert out["missing"].status == "failure" and "not a full commit SHA" in out["missing"].stdout
+    assert out[fleet["sha"]].status == "success", out[fleet["sha"]].stderr
 
 
 # =============================================================================
@@ -998,8 +654,8 @@ def test_validate_job_runs_the_checks(tmp_path: Path) -> None:
 
 def test_rollback_workflow_restores_a_target_from_the_run_artifact(history: dict) -> None:
     run = history["rollback"]
-    assert run.results == {"prepare": "success", "rollback": "success"}, \
-        [(s.name, s.stderr[-500:]) for s in run.steps() if s.status == "failure"]
+    assert run.results == {"prepare": "success", "rollback": "success", "undo": "success"}, \
+        run.failures()
     assert [j.matrix["id"] for j in run.jobs["rollback"]] == ["high"]
     # Every file of the target is as it was before run 103 synced v2.0.0 into it.
     assert downstream(history["fleet"]["bares"]["high"]) == history["files_before_major"]
@@ -1018,11 +674,7 @@ def test_rollback_inputs_are_checked_before_use(tmp_path: Path, run_id: str, tar
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     fleet = workspace_fleet(tmp_path / "r", {"canary": {"risk": "low"}})
     monkeypatch.chdir(tmp_path)
-    inputs = {"run_id": run_id, "targets": targets, "dry_run": True}
-    emu = Emulator(WORKFLOWS / "rollback.yml", root=fleet["root"], source=fleet["source"],
-                   targets=fleet["targets"], event="workflow_dispatch",
-                   payload={"inputs": inputs}, ref="refs/heads/main", inputs=inputs, run_id=601)
-    run = emu.execute()
+    run = emulator(fleet, "rollback.yml", rollback_dispatch(run_id, targets, True), 601).execute()
     step = run.step("prepare", "Check the inputs")
     assert step.rc == 2 and run.results["rollback"] == "skipped"
     assert not list(tmp_path.rglob("pwned"))

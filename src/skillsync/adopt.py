@@ -1,19 +1,23 @@
-"""`init`: adopt skillsync in another skills repository (issue 9).
+"""`init`: adopt skillsync in another skills repository (issues 9 and 13).
 
 Writes a starter `.skillsync.yaml`, `targets/` with one disabled example per mechanism
 (each naming the JSON Schema an editor validates it against), a copy of that schema,
-the sync and rollback workflows, a small `noxfile.py`, and `.skillsync/.gitignore`.
+three short workflows, a Dependabot config, a small `noxfile.py`, and `.skillsync/.gitignore`.
 
 Decisions, and why:
+- The workflows are callers, not copies (issue 13). `sync-downstream.yml` and `rollback.yml`
+  call skillsync's reusable workflows, `skillsync-validate.yml` uses its composite action,
+  each pinned by full commit SHA with the release tag in a comment
+  (`uses: OWNER/NAME/.github/workflows/sync-downstream.yml@<sha> # v0.2.0`): the adopter's
+  CI runs exactly that commit, installed from skillsync's repository with hash-checked
+  dependencies, never a package name an index may not serve or someone else may register.
+  Dependabot (`.github/dependabot.yml`, ecosystem github-actions) proposes the next SHA;
+  the noxfile reads the pin from the sync workflow, so one pin serves both. Which commit:
+  skillsync.pins (--pin, else the commit pip installed this skillsync from).
 - The schema is *copied* into `schemas/target.schema.json`: the `$schema=` comment of a
   target file must name a path or URL an editor can open; a path inside a virtualenv is
   machine-specific and a URL needs a published, versioned location. The copy is tracked
   like every other file, so a later `init` refreshes it while the adopter has not edited it.
-- The workflows are skillsync's own (`.github/workflows/`, shipped in the package as
-  `skillsync/workflows/`), rewritten to install a pinned skillsync (`skillsync==<the
-  version running init>`, or `--pin SPEC`, e.g. `skillsync @ git+https://…@v0.1.0`) and
-  to call the `skillsync-<name>` console commands instead of `scripts/<name>`. Installing
-  a pinned package keeps the adopter's CI reproducible and free of copied code.
 - Idempotent and respectful: `.skillsync/init-manifest.json` records the sha256 of every
   file written. A file is (re)written only when it is absent and never was written, or
   when it still holds exactly what init wrote last time; a file the adopter changed,
@@ -24,32 +28,36 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from skillsync import git
+
+# VALIDATE_STEPS: what `nox -s validate` and skillsync-validate.yml run (re-exported).
+from skillsync.adopt_templates import (
+    DEPENDABOT_CONFIG,
+    EXAMPLE_TARGETS,
+    GITIGNORE,
+    SOURCE_CONFIG,
+    example_target,
+    noxfile,
+)
+from skillsync.adopt_templates import VALIDATE_STEPS as VALIDATE_STEPS
 from skillsync.errors import ConfigError, SkillsyncError, UsageError
+from skillsync.pins import Pin
 
 INIT_MANIFEST = ".skillsync/init-manifest.json"
 INIT_SCHEMA = "skillsync.init-manifest/v1"
 RESULT_SCHEMA = "skillsync.init/v1"
-WORKFLOWS = ("sync-downstream.yml", "rollback.yml")
+# The adopter's workflows: templates in skillsync/workflows/ (package data).
+WORKFLOWS = ("sync-downstream.yml", "rollback.yml", "skillsync-validate.yml")
+DEPENDABOT = ".github/dependabot.yml"
 INVENTORY = "docs/downstream-inventory.md"
 SCHEMA_PATH = "schemas/target.schema.json"
-# What `nox -s validate` runs in an adopted repository; tests run the same list.
-VALIDATE_STEPS: tuple[tuple[str, ...], ...] = (
-    ("skillsync-build-manifest", "--source", ".", "--ref", "HEAD", "-o", "{manifest}"),
-    ("skillsync-validate-sync-targets", "--manifest", "{manifest}", "--targets", "targets"),
-    ("skillsync-inventory", "--check"),
-)
-# A pip requirement that is safe inside a YAML `run:` line and a Python string literal.
-_PIN_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._\-=<>!~@+:/#,\[\]]*$")
-_SCRIPT_RE = re.compile(r"(?<![\w./-])scripts/([a-z][a-z0-9-]*)(?![\w.-])")
-_INSTALL_RE = re.compile(r"^(?P<head>[ \t]*(?:-[ \t]+)?(?:run:[ \t]*)?python3? -m pip install\b"
-                         r"[^\n]*?)[ \t]+(?:-e[ \t]+)?\.(?:\[[^\]\n]*\])?[ \t]*$", re.M)
+# The tokens a workflow template holds where the pin goes.
+_TOKENS = ("__SKILLSYNC_REPOSITORY__", "__SKILLSYNC_SHA__", "__SKILLSYNC_TAG__")
 
 
 @dataclass(frozen=True)
@@ -69,7 +77,7 @@ class FileAction:
 class Result:
     repo: str
     version: str
-    pin: str
+    pin: Pin
     dry_run: bool
     files: list[FileAction] = field(default_factory=list)
 
@@ -82,7 +90,7 @@ class Result:
         for f in self.files:
             counts[f.action] = counts.get(f.action, 0) + 1
         return {"schema": RESULT_SCHEMA, "repo": self.repo, "skillsync": self.version,
-                "pin": self.pin, "dry_run": self.dry_run,
+                "pin": self.pin.as_dict(), "dry_run": self.dry_run,
                 "files": [asdict(f) for f in self.files], "counts": counts}
 
 
@@ -98,18 +106,6 @@ def installed_version() -> str:
         return "0.0.0"
 
 
-def default_pin(version: str) -> str:
-    return f"skillsync=={version}"
-
-
-def check_pin(pin: str) -> str:
-    pin = pin.strip()
-    if not pin or not _PIN_RE.match(pin) or len(pin) > 300:
-        raise UsageError(f"--pin: not a plain pip requirement: {pin!r} "
-                         "(e.g. skillsync==0.1.0 or 'skillsync @ git+https://host/org/skillsync@v0.1.0')")
-    return pin
-
-
 def _package_file(*parts: str) -> Path | None:
     """A data file of the installed package (`skillsync/<parts>`), else of the checkout."""
     from importlib.resources import files
@@ -118,7 +114,7 @@ def _package_file(*parts: str) -> Path | None:
     if res.is_file():
         return Path(str(res))
     here = Path(__file__).resolve().parents[2]   # a source checkout: src/skillsync/..
-    alt = {"workflows": here / ".github" / "workflows", "schemas": here / "schemas"}.get(parts[0])
+    alt = {"schemas": here / "schemas"}.get(parts[0])
     if alt is not None and (alt.joinpath(*parts[1:])).is_file():
         return alt.joinpath(*parts[1:])
     return None
@@ -135,196 +131,22 @@ def _read_package(*parts: str) -> str:
 # -- the files ---------------------------------------------------------------------------------
 
 
-def workflow(name: str, pin: str, version: str) -> str:
-    """skillsync's own workflow, rewritten for an adopter: pinned install, console commands."""
+def workflow(name: str, pin: Pin, version: str) -> str:
+    """The adopter's workflow `name`: skillsync's template with the pin filled in."""
     text = _read_package("workflows", name)
-    text, installs = _INSTALL_RE.subn(lambda m: f'{m["head"]} "{pin}"', text)
-    if installs == 0:
-        raise SkillsyncError(f"workflow template {name}: no `pip install .` step to pin "
-                             "(template changed; adopt.workflow needs updating)")
-    text = _SCRIPT_RE.sub(lambda m: f"skillsync-{m[1]}", text)
+    if not all(token in text for token in _TOKENS):
+        raise SkillsyncError(f"workflow template {name}: it pins no skillsync (template "
+                             "changed; adopt.workflow needs updating)")
+    for token, value in zip(_TOKENS, (pin.identity.repository, pin.sha, pin.tag), strict=True):
+        text = text.replace(token, value)
     header = (
-        f"# Written by `skillsync-init` (skillsync {version}) from skillsync's own workflow.\n"
-        f"# It installs {pin} and calls the skillsync-* console commands.\n"
-        "# Edit freely: init never overwrites a file you changed "
-        f"(hashes in {INIT_MANIFEST}).\n"
+        f"# Written by `skillsync-init` (skillsync {version}). Edit freely: init never "
+        f"overwrites\n# a file you changed (hashes in {INIT_MANIFEST}).\n"
     )
     return header + text
 
 
-SOURCE_CONFIG = """\
-# skillsync: how this skills repository is read (written by `skillsync-init`; edit freely).
-#
-# Without `skills` or `adapters`, every directory holding a SKILL.md is a skill (hidden
-# directories included; .git and vendored dependency folders not) and every Markdown file
-# whose front matter has `adapter_metadata` is an adapter of the skill it names.
-# Narrow or widen that with globs (`*` stays within one directory, `**` spans any number):
-#
-# skills:                  # skill directories ("." is the repository root)
-#   - "skills/*"
-#   - "plugins/*/skills/*"
-# adapters:                # adapter files
-#   - "adapters/**"
-#
-# Releases are git tags vMAJOR.MINOR.PATCH[-pre]; each one is synced to targets/*.yaml.
-"""
-
-_TARGET_HEAD = """\
-# yaml-language-server: $schema=../schemas/target.schema.json
-# An example target written by `skillsync-init`: {what}
-# To use it: copy it to targets/<id>.yaml, set `id` to that file name, fill in the
-# repository, remove `enabled: false`, then run `skillsync-inventory`.
-"""
-
-EXAMPLE_TARGETS: dict[str, tuple[str, str]] = {
-    "pull-request": (
-        "each release arrives as a pull request\n# from branch skillsync/<version>, opened "
-        "or updated through the forge API (never a duplicate).",
-        """\
-id: example-pull-request
-repo: https://github.com/your-org/your-agents.git   # or a local path / file:// URL
-branch: main
-mechanism: pull-request
-forge: {api_url: "https://api.github.com", repository: your-org/your-agents}
-skills: ["*"]                  # skill names or globs, e.g. ["pdf-*"]
-adapters: [claude, gemini]     # adapter ids; or a mapping id -> directory in the repo
-dest: .agents/skills           # where the skills land inside the downstream
-risk: medium                   # low goes first (the canary wave); medium and high follow
-channel: stable                # stable | prerelease (also takes vX.Y.Z-rc.N tags)
-accept_major: false            # a semver-major release halts here unless the run allows it
-auth: {method: token, env: YOUR_AGENTS_SYNC_TOKEN}   # the variable's NAME, never the token
-labels: [skills-sync]          # added to the pull request
-notify: {github_issue: true, slack: false}
-owner: "@your-org/agents-maintainers"
-escalation: "#agents-oncall"
-enabled: false                 # an example: remove this line once the target is real
-"""),
-    "push": (
-        "each release is committed and pushed\n# fast-forward only to the branch "
-        "(never forced); for repositories you own.",
-        """\
-id: example-push
-repo: https://github.com/your-org/your-tools.git
-branch: main
-mechanism: push
-skills: ["*"]
-dest: tools/skills
-risk: low                      # the canary: synced first, the rest wait for it
-channel: stable
-accept_major: false
-auth: {method: token, env: YOUR_TOOLS_SYNC_TOKEN}
-notify: {github_issue: true, email: [tools-team@example.invalid]}
-owner: "@your-org/tools"
-escalation: "tools-team@example.invalid"
-enabled: false                 # an example: remove this line once the target is real
-"""),
-    "submodule": (
-        "a monorepo that vendors this repository\n# as a git submodule; each release "
-        "moves the pointer to the release commit.",
-        """\
-id: example-submodule
-repo: https://github.com/your-org/your-monorepo.git
-branch: main
-mechanism: submodule
-submodule: {path: vendor/skills, via: pull-request}   # via: push | pull-request
-forge: {api_url: "https://api.github.com", repository: your-org/your-monorepo}
-risk: high
-channel: stable
-accept_major: true             # this downstream takes major releases without a halt
-auth: {method: token, env: YOUR_MONOREPO_SYNC_TOKEN}
-notify: {github_issue: true, slack: true}
-owner: "@your-org/monorepo-maintainers"
-escalation: "#monorepo-oncall"
-enabled: false                 # an example: remove this line once the target is real
-"""),
-    "webhook": (
-        "each release's manifest is POSTed to\n# an HTTP endpoint, signed with "
-        "HMAC-SHA256 (header X-Skillsync-Signature-256).",
-        """\
-id: example-webhook
-mechanism: webhook
-url: "https://docs.example.invalid/skills/hook"
-skills: ["*"]
-risk: medium
-channel: stable
-accept_major: false
-auth: {method: hmac, env: YOUR_PORTAL_HMAC_SECRET}   # the variable's NAME, never the secret
-notify: {github_issue: true}
-owner: "@your-org/docs"
-escalation: "docs@example.invalid"
-enabled: false                 # an example: remove this line once the target is real
-"""),
-}
-
-
-def example_target(mechanism: str) -> str:
-    what, body = EXAMPLE_TARGETS[mechanism]
-    return _TARGET_HEAD.format(what=what) + body
-
-
-def noxfile(pin: str, version: str) -> str:
-    steps = ",\n".join(
-        "        (" + ", ".join(json.dumps(a) for a in step) + ")" for step in VALIDATE_STEPS)
-    return f'''\
-"""skillsync wiring for this skills repository (written by `skillsync-init` {version}).
-
-`nox -s validate` checks the skills at HEAD (Agent Skills spec, adapters), the target files
-and the inventory; `nox -s sync -- v1.2.0` dry-runs that release against every target
-(`nox -s sync -- v1.2.0 --live` really syncs); `nox -s status` shows what every target holds.
-Edit freely: `skillsync-init` never overwrites a file you changed.
-"""
-
-from __future__ import annotations
-
-import nox
-
-SKILLSYNC = "{pin}"  # the skillsync these sessions install (same pin as the workflows)
-nox.options.sessions = ["validate"]
-
-
-@nox.session
-def validate(session: nox.Session) -> None:
-    """Validate the skills at HEAD, the target files and the inventory."""
-    session.install(SKILLSYNC)
-    manifest = f"{{session.create_tmp()}}/manifest.json"
-    for step in (
-{steps},
-    ):
-        session.run(*(arg.format(manifest=manifest) for arg in step))
-
-
-@nox.session
-def sync(session: nox.Session) -> None:
-    """Sync a release: nox -s sync -- vX.Y.Z [--live] (a dry run unless --live)."""
-    if not session.posargs:
-        session.error("name the release tag: nox -s sync -- v1.2.0 [--live]")
-    ref, *rest = session.posargs
-    session.install(SKILLSYNC)
-    args = ["skillsync-sync", "--source", ".", "--ref", ref, "--targets", "targets"]
-    if "--live" not in rest:
-        args.append("--dry-run")
-    session.run(*args, *(a for a in rest if a != "--live"))
-
-
-@nox.session
-def status(session: nox.Session) -> None:
-    """What every target holds: release, releases behind, drift, open pull request."""
-    session.install(SKILLSYNC)
-    session.run("skillsync-fleet-status", "--source", ".", "--format", "table",
-                *session.posargs)
-'''
-
-
-GITIGNORE = """\
-# skillsync scratch space: run directories stay out of git; the init manifest is committed
-# so that `skillsync-init` can tell files it wrote from files you changed.
-*
-!.gitignore
-!init-manifest.json
-"""
-
-
-def planned_files(pin: str, version: str) -> list[Planned]:
+def planned_files(pin: Pin, version: str) -> list[Planned]:
     """Everything init writes, in the order it reports them."""
     files = [Planned(".skillsync.yaml", SOURCE_CONFIG.encode())]
     for mech in EXAMPLE_TARGETS:
@@ -332,6 +154,8 @@ def planned_files(pin: str, version: str) -> list[Planned]:
     files.append(Planned(SCHEMA_PATH, _read_package("schemas", "target.schema.json").encode()))
     for name in WORKFLOWS:
         files.append(Planned(f".github/workflows/{name}", workflow(name, pin, version).encode()))
+    files.append(Planned(DEPENDABOT, DEPENDABOT_CONFIG.format(
+        repository=pin.identity.repository).encode()))
     files.append(Planned("noxfile.py", noxfile(pin, version).encode()))
     files.append(Planned(".skillsync/.gitignore", GITIGNORE.encode()))
     return files
@@ -375,16 +199,6 @@ def read_init_manifest(root: Path) -> dict[str, Any]:
     return data
 
 
-def choose_pin(pin: str | None, previous: dict[str, Any], version: str) -> str:
-    """--pin, else the pin of the last init when it was a custom one, else this version."""
-    if pin:
-        return check_pin(pin)
-    last = previous.get("pin")
-    if isinstance(last, str) and last and not last.startswith("skillsync=="):
-        return check_pin(last)
-    return default_pin(version)
-
-
 def _decide(root: Path, f: Planned, recorded: dict[str, str]) -> FileAction:
     path = root / f.path
     if path.is_symlink() or (path.exists() and not path.is_file()):
@@ -405,17 +219,23 @@ def _decide(root: Path, f: Planned, recorded: dict[str, str]) -> FileAction:
     return FileAction(f.path, "skipped", "it existed before init and differs from the template")
 
 
-def adopt(root: Path, *, pin: str | None = None, dry_run: bool = False,
+def adopt(root: Path, *, pin: str | None = None, skillsync_repo: str | None = None,
+          resolve_in: str | None = None, dry_run: bool = False,
           version: str | None = None) -> Result:
     """Write (or plan, with `dry_run`) the adoption files into the repository at `root`."""
+    from skillsync import pins
     from skillsync.fsutil import atomic_write, dumps
 
     version = version or installed_version()
     previous = read_init_manifest(root)
     recorded: dict[str, str] = {str(k): str(v) for k, v in previous.get("files", {}).items()}
-    pin = choose_pin(pin, previous, version)
-    result = Result(str(root), version, pin, dry_run)
-    planned = planned_files(pin, version)
+    last = previous.get("pin") if isinstance(previous.get("pin"), dict) else None
+    ident = pins.identity(skillsync_repo if skillsync_repo is not None
+                          else (str(last["repository"]) if last and pin is None
+                                and isinstance(last.get("repository"), str) else None))
+    chosen = pins.resolve(pin, ident=ident, version=version, previous=last, resolve_in=resolve_in)
+    result = Result(str(root), version, chosen, dry_run)
+    planned = planned_files(chosen, version)
     for f in planned:
         result.files.append(_decide(root, f, recorded))
     by_path = {f.path: f for f in planned}
@@ -431,7 +251,7 @@ def adopt(root: Path, *, pin: str | None = None, dry_run: bool = False,
     for act in result.files:
         if act.action in ("created", "updated", "unchanged") and act.path in by_path:
             files[act.path] = sha256(by_path[act.path].content)
-    manifest = {"schema": INIT_SCHEMA, "skillsync": version, "pin": pin,
+    manifest = {"schema": INIT_SCHEMA, "skillsync": version, "pin": chosen.as_dict(),
                 "files": dict(sorted(files.items()))}
     text = dumps(manifest)
     mpath = root / INIT_MANIFEST
@@ -468,10 +288,12 @@ def _inventory(root: Path, result: Result, dry_run: bool) -> None:
 
 
 def next_steps(result: Result) -> Sequence[str]:
-    lines = ["next steps (docs/adopting.md in skillsync):",
-             "  1. git add -A && git commit -m 'Adopt skillsync'",
-             "  2. nox -s validate          (or run the skillsync-* commands it lists)",
-             "  3. describe a real downstream in targets/<id>.yaml (copy an example), then "
-             "skillsync-inventory",
-             "  4. git tag v0.1.0 && nox -s sync -- v0.1.0     (a dry run)"]
-    return lines
+    pin = result.pin
+    return ["next steps (docs/adopting.md in skillsync):",
+            "  1. git add -A && git commit -m 'Adopt skillsync'",
+            "  2. nox -s validate          (or run the skillsync-* commands it lists)",
+            "  3. describe a real downstream in targets/<id>.yaml (copy an example), then "
+            "skillsync-inventory",
+            "  4. git tag v0.1.0 && nox -s sync -- v0.1.0     (a dry run)",
+            f"the workflows run {pin.identity.repository} at {pin.sha[:12]} ({pin.tag}); "
+            "Dependabot keeps that pin current"]

@@ -17,7 +17,7 @@ import re
 import subprocess
 import tempfile
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -180,9 +180,36 @@ class Source:
     """An opened skills source: a local repository, or a temporary partial clone of a URL."""
 
     git_dir: Path
-    repo: str            # what the manifest records as source.repo
+    repo: str            # what the manifest records as source.repo: the public origin
     cloned: bool = False
+    # A local source: the path exactly as given (source.checkout; later steps read from it
+    # while it holds the commit, issue 13), and its work tree when it has one.
+    checkout: str | None = None
+    work_tree: Path | None = None
     _prefetched: set[str] = field(default_factory=set)
+
+    def record(self) -> dict[str, str]:
+        """Where the manifest says it came from (`source.repo`, and `source.checkout`)."""
+        return {"repo": self.repo, **({"checkout": self.checkout} if self.checkout else {})}
+
+    def config_drift(self, commit: str) -> str | None:
+        """Why the work tree's .skillsync.yaml is not the one the manifest used (the pinned
+        commit's), or None: an edit that is not committed changes nothing, so say so."""
+        if self.work_tree is None:
+            return None
+        path = self.work_tree / CONFIG_FILE
+        try:
+            here: bytes | None = path.read_bytes() if path.is_file() else None
+        except OSError:
+            here = None
+        proc = git.run(["cat-file", "blob", f"{commit}:{CONFIG_FILE}"], self.git_dir, check=False)
+        there = proc.stdout if proc.returncode == 0 else None
+        if here == there:
+            return None
+        what = ("is not in" if there is None else "is deleted from the work tree but is in"
+                if here is None else "in the work tree differs from the one in")
+        return (f"{CONFIG_FILE} {what} commit {commit[:12]}, which is what the release is "
+                "built from: commit the change for it to take effect")
 
     def resolve(self, ref: str) -> tuple[str, str]:
         """(commit, tree) for `ref`, resolved once (RELIABILITY.md 9, 23)."""
@@ -247,9 +274,16 @@ class Source:
 
 
 @contextmanager
-def open_source(source: str) -> Iterator[Source]:
+def open_source(source: str | Mapping[str, Any]) -> Iterator[Source]:
     """Open a local repository (work tree or bare) or clone a URL into a temporary
-    directory (bare, blob-less; removed on exit). SourceError when unreadable."""
+    directory (bare, blob-less; removed on exit). SourceError when unreadable.
+
+    Given a manifest's `source` mapping, opens where it says the commit is: its checkout
+    while that holds the commit, else its repo (skillsync.source.locate)."""
+    if not isinstance(source, str):
+        from skillsync.source import locate
+
+        source = locate(source)
     if not source:
         raise UsageError("the source is empty")
     if git.is_local(source):
@@ -289,7 +323,8 @@ def _open_local(source: str) -> Source:
                               where=str(p))
     origin = git.run(["config", "--get", "remote.origin.url"], p, check=False)
     url = origin.stdout.decode("utf-8", "replace").strip()
-    return Source(p, redact_url(url) if origin.returncode == 0 and url else str(p))
+    return Source(p, redact_url(url) if origin.returncode == 0 and url else str(p),
+                  checkout=source, work_tree=p if bare == "false" else None)
 
 
 # --------------------------------------------------------------------------- source config
@@ -305,6 +340,12 @@ class SourceConfig:
     adapters: globs over file paths. Only matching files with `adapter_metadata`
               are adapters, whatever their suffix or directory.
     agents:   validation profiles for targets that name none (issue 18).
+
+    The glob lists are read in order, like .gitignore: a glob starting with `!` excludes what
+    it matches, and the last glob that matches a path decides (`\\!` starts a glob with a
+    literal `!`). A path no glob matches is left out when the list has a glob without `!`
+    (the list names what to take); a list of `!` globs only takes its matches away from
+    the defaults (issue 13: `"!skills/claude-api"` used to be a glob matching nothing).
     """
 
     skills: tuple[str, ...] | None = None
@@ -317,10 +358,19 @@ class SourceConfig:
         if self.skills is None:
             return None
         skill_md = f"{d}/{SKILL_FILE}" if d else SKILL_FILE
-        return _match_any(self.skills, d or ".") or _match_any(self.skills, skill_md)
+        verdict = _decide(self.skills, d or ".", skill_md)
+        if verdict is None:
+            return _only_exclusions(self.skills) and not _excluded(skill_md)
+        return verdict
 
     def adapter_ok(self, path: str) -> bool | None:
-        return None if self.adapters is None else _match_any(self.adapters, path)
+        if self.adapters is None:
+            return None
+        verdict = _decide(self.adapters, path)
+        if verdict is None:
+            return (_only_exclusions(self.adapters) and _is_markdown(path)
+                    and not _excluded(path))
+        return verdict
 
 
 def parse_config(text: str) -> SourceConfig:
@@ -342,8 +392,10 @@ def parse_config(text: str) -> SourceConfig:
         if value is None:
             globs[key] = None
             continue
-        if not isinstance(value, list) or not all(isinstance(g, str) and g for g in value):
-            raise ConfigError(f"'{key}' must be a list of glob strings", where=doc.where((key,)))
+        if not isinstance(value, list) or not all(
+                isinstance(g, str) and g.removeprefix("!") for g in value):
+            raise ConfigError(f"'{key}' must be a list of glob strings (a `!` before a glob "
+                              "excludes what it matches)", where=doc.where((key,)))
         globs[key] = tuple(value)
     agents = data.get("agents")
     if agents is not None:
@@ -377,8 +429,20 @@ def glob_regex(pattern: str) -> re.Pattern[str]:
     return re.compile("".join(out) + r"\Z")
 
 
-def _match_any(globs: Iterable[str], path: str) -> bool:
-    return any(glob_regex(g).match(path) for g in globs)
+def _decide(globs: Iterable[str], *paths: str) -> bool | None:
+    """The last glob matching any of `paths` decides: True to take, False for a `!` glob;
+    None when no glob matches."""
+    verdict = None
+    for g in globs:
+        negated = g.startswith("!")
+        pattern = g[1:] if negated else g.removeprefix("\\")
+        if any(glob_regex(pattern).match(p) for p in paths):
+            verdict = not negated
+    return verdict
+
+
+def _only_exclusions(globs: Iterable[str]) -> bool:
+    return all(g.startswith("!") for g in globs)
 
 
 # --------------------------------------------------------------------------- building
@@ -599,7 +663,7 @@ def _build(src: Source, ref: str, commit: str, tree: str, version: str, limit: i
     skill_list.sort(key=lambda s: (s["name"], s["path"]))
     manifest: dict[str, Any] = {
         "schema": SCHEMA_ID,
-        "source": {"repo": src.repo, "ref": ref, "commit": commit, "tree": tree},
+        "source": {**src.record(), "ref": ref, "commit": commit, "tree": tree},
         "version": version,
         "skills": skill_list,
         "adapters": adapter_list,

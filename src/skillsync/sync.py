@@ -312,13 +312,14 @@ def gate(manifest: dict[str, Any], run: RunDir, opts: Options, label: str = "man
     """The pre-sync validation on the manifest this run uses, before any target is
     read or written (ReleaseRefused, exit 2, when it fails)."""
     from skillsync.gate import check_manifest, require_valid
+    from skillsync.source import locate
 
     if not opts.gate:
         return
-    source = opts.source or manifest["source"]["repo"]
     try:
         check_manifest(manifest, label)
-        require_valid(manifest, source, label)
+        # The recorded checkout while it holds the commit, else source.repo (issue 13).
+        require_valid(manifest, locate(manifest["source"], opts.source), label)
     except SkillsyncError as exc:
         run.log("gate", "failed", str(exc))
         raise
@@ -359,7 +360,7 @@ def _run_sync(manifest: dict[str, Any], targets: Sequence[Target], run: RunDir,
         if on_result is not None:
             on_result(res)
 
-    from skillsync.source import open_source, tag_commit
+    from skillsync.source import locate, open_source, tag_commit
 
     run.write("manifest.json", manifest)
     release = release_of(manifest)
@@ -380,7 +381,7 @@ def _run_sync(manifest: dict[str, Any], targets: Sequence[Target], run: RunDir,
             results[r.id] = res
             done(res)
     src = manifest["source"]
-    source_repo = opts.source or src["repo"]
+    source_repo = locate(src, opts.source)   # the recorded checkout, else source.repo
     source_dir = open_source(source_repo, src["commit"])
     stop: str | None = None
     for i, ids in enumerate(policy.waves(routes)):

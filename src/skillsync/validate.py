@@ -103,8 +103,12 @@ def check_release(manifest: Any, *, source: str | None) -> Release:
     markdown = {_repo_path(s["path"], f["path"]) for s in skill_list for f in s["files"]
                 if f["path"].lower().endswith(".md") and f["size"] <= MAX_REFERENCED_MD}
     want = set(skill_mds.values()) | {a["path"] for a in adapter_list} | markdown
-    with mf.open_source(source or manifest["source"]["repo"]) as src:
+    # The recorded checkout while it holds the commit, else source.repo (issue 13).
+    with mf.open_source(source or manifest["source"]) as src:
         integrity, blobs = mf.verify_files(src, manifest, want)
+        drift = src.config_drift(manifest["source"]["commit"])
+        if drift:
+            found.append(Finding(mf.CONFIG_FILE, "config-uncommitted", "warning", drift))
         if not any(f.code == "manifest-commit-unknown" for f in integrity):
             integrity += mf.check_identity(src, manifest)
         found += integrity

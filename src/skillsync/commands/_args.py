@@ -72,7 +72,8 @@ SYNC_FLAGS = cli.Bundle("flags", SyncFlags, (
     cli.opt("--overwrite-drift", action="store_true",
             help="overwrite synced files edited downstream (and take over unowned files)"),
     cli.opt("--source", metavar="PATH_OR_URL",
-            help="read source files from here (default: the manifest's source.repo)"),
+            help="read source files from here (default: the manifest's source.checkout "
+                 "while it holds the commit, else its source.repo)"),
     cli.opt("--no-verify", action="store_true",
             help="skip reading each target back after its sync"),
     cli.opt("--wait", type=float, metavar="SECONDS",

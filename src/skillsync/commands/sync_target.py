@@ -28,7 +28,7 @@ def sync_target(ctx: cli.RunContext, /, *, target: str, manifest: str,
     """Sync the one target `target` to the release of `manifest`."""
     from skillsync import policy
     from skillsync.runlog import run_dir_for
-    from skillsync.source import open_source
+    from skillsync.source import locate, open_source
     from skillsync.sync import gate, release_of, sync_one, target_meta
     from skillsync.targets import select
 
@@ -51,7 +51,7 @@ def sync_target(ctx: cli.RunContext, /, *, target: str, manifest: str,
         run.log("result", status, route.reason, target=chosen.id)
     else:
         src = doc["source"]
-        source_dir = open_source(opts.source or src["repo"], src["commit"])
+        source_dir = open_source(locate(src, opts.source), src["commit"])
         result = sync_one(chosen, doc, run, source_dir, opts, wave=route.wave)
     cli.emit_json(result.as_dict(), output)
     cli.say(f"{result.status:9} {chosen.id}: {result.message}  (run dir {run.path})")

@@ -121,7 +121,8 @@ COMMAND = cli.Command(validate_sync_targets, "Validate a release manifest, its s
     cli.opt("--manifest", metavar="FILE|-",
             help="manifest from build-manifest ('-' = stdin); omit to check targets only"),
     cli.opt("--source", metavar="PATH_OR_URL",
-            help="where to re-read the files from (default: the manifest's source.repo)"),
+            help="where to re-read the files from (default: the manifest's "
+                 "source.checkout while it holds the commit, else its source.repo)"),
     cli.opt("--remote", action="store_true",
             help="also run the target health check (remote reachable, branch, auth "
                  "variable set, submodule path, webhook endpoint) for every enabled "
