@@ -27,7 +27,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-from skillsync import gitauth
+from skillsync import ghapp, gitauth
 from skillsync.downstream import TargetRepo, read_cache, write_cache
 from skillsync.errors import SkillsyncError, TargetError, UsageError
 from skillsync.fsutil import read_json
@@ -139,6 +139,8 @@ def rollback_target(job: Job) -> Outcome:
                     data={"rollback": job.rollback_id, "force": job.force})
     lock: TargetLock | None = None
     try:
+        if t.auth.method == "github-app":  # a fresh token: the sync's has likely expired
+            job.token, job.env = ghapp.git_credentials(t, read_only=job.dry_run)
         if job.snap is None or not job.snap.get("complete"):
             out = _no_snapshot(job)
         elif t.mechanism == "webhook":
