@@ -257,7 +257,7 @@ class GitHub:
         except pacing.Blocked as blocked:
             raise ForgeRateLimitError(
                 f"{call}: GitHub rate-limited this run for another {blocked.wait:.0f}s "
-                f"(an earlier call was refused), beyond the {self.max_wait:.0f}s this run "
+                f"(an earlier answer said so), beyond the {self.max_wait:.0f}s this run "
                 f"may wait (waited {self.waited:.0f}s already); retry later",
                 call=call, status=None) from None
 

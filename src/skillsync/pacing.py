@@ -45,9 +45,13 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from skillsync.errors import UsageError
+
+if TYPE_CHECKING:
+    from skillsync.model import Target
 
 PER_MINUTE = 80      # GitHub's secondary limit on content-creating requests per minute
 PER_HOUR = 500       # ... and per hour
@@ -183,6 +187,8 @@ class RateLimiter:
         self._blocked_until = 0.0
         self.waited = 0.0           # seconds slept in this limiter, all threads
         self.reserved: dict[str, int] = {CONTENT: 0, TOKEN: 0, READ: 0}
+        # (kind, slot time) of the last paced calls, for tests and benchmarks (bounded)
+        self.history: deque[tuple[str, float]] = deque(maxlen=100_000)
 
     # -- GitHub said stop ---------------------------------------------------------------
     def block(self, seconds: float) -> None:
@@ -211,6 +217,7 @@ class RateLimiter:
                 # The n-th most recent slot must have left the window (t - width, t].
                 at = max(at, slots[-n] + width)
         slots.append(at)
+        self.history.append((kind, at))
         return at
 
     def acquire(self, method: str, path: str, *, max_block: float | None = None,
@@ -355,6 +362,27 @@ def duration(calls: Iterable[Calls], budget: Budget | None = None) -> float:
         for _ in range(c.content):
             lim.acquire("POST", "/repos/o/r/pulls")
     return clock.now
+
+
+def for_target(target: Target) -> Calls:
+    """`expected_calls` for one target as its file describes it."""
+    sub = target.submodule
+    return expected_calls(target.mechanism, via=sub.via if sub is not None else None,
+                          labels=bool(target.labels),
+                          github_app=target.auth.method == "github-app")
+
+
+def forecast(targets: Iterable[Target], budget: Budget | None = None) -> str:
+    """One line for a dry run: the GitHub calls a live run of these targets would make
+    and the least time the budget needs for them (before any git work)."""
+    budget = budget or Budget.from_env()
+    calls = [for_target(t) for t in targets]
+    total = sum(calls, Calls())
+    pulls = sum(c.by_name.get("POST /repos/{o}/{r}/pulls", 0) for c in calls)
+    seconds = duration(calls, budget)
+    return (f"rate model: {len(calls)} target(s), {pulls} pull request(s) to open: "
+            f"{total.content} content-creating and {total.token} token GitHub call(s) at "
+            f"{budget.describe()}: at least {human(seconds)} of pacing")
 
 
 def human(seconds: float) -> str:

@@ -107,8 +107,14 @@ def _body(args: argparse.Namespace) -> int:
             + (" — dry run" if args.dry_run else "") + f"  [{run.path}]")
     label = ("stdin" if args.manifest == "-" else args.manifest) if args.manifest else "manifest"
     opts = options(args)
-    total = len(policy.route(release_of(manifest), targets, allow_major=opts.allow_major,
-                             only=only))
+    routes = policy.route(release_of(manifest), targets, allow_major=opts.allow_major,
+                          only=only)
+    total = len(routes)
+    if opts.dry_run:   # what the GitHub budget means for a live run, before anything starts
+        from skillsync import pacing
+
+        routed = {r.id for r in routes if r.decision == "sync"}
+        cli.say(pacing.forecast([t for t in targets if t.id in routed]))
     with Progress(total) as progress:
         results = run_sync(manifest, targets, run, opts, only=only, on_result=progress.result,
                            label=label)

@@ -219,6 +219,7 @@ class FakeGitHub(LoopbackServer):
         return {"message": "Server Error"} if status >= 500 else {"message": f"HTTP {status}"}
 
     def route(self, rec: Recorded, authorization: str | None) -> tuple[int, Any, dict[str, str]]:
+        rec.extra["at"] = self.clock()   # when it arrived, on this server's clock
         if rec.method == "GET" and rec.path == "/_state":
             return 200, self.state(), {}
         path = rec.path
