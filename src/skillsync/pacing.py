@@ -113,28 +113,38 @@ class Budget:
                                             TOKENS_PER_HOUR),
                    share=parse_share(env.get("SKILLSYNC_RATE_SHARE")))
 
-    def limit(self, value: int) -> int:
-        """`value` cut to this share (at least 1 while the limit is on)."""
-        return 0 if value <= 0 else max(1, math.floor(value * self.share))
+    @staticmethod
+    def _window(value: float, width: float) -> tuple[int, float] | None:
+        """(calls, seconds) for `value` calls per `width` seconds; a share below one call
+        stretches the window instead (1/250 of 80 a minute: 1 call per 187.5 s), so
+        250 jobs together still stay under the whole budget."""
+        if value <= 0:
+            return None
+        if value >= 1:
+            return math.floor(value), width
+        return 1, width / value
 
     def windows(self, kind: str) -> list[tuple[int, float]]:
         """(calls, seconds) windows a call of `kind` must fit in."""
         if kind == CONTENT:
-            return [(n, w) for n, w in ((self.limit(self.per_minute), 60.0),
-                                        (self.limit(self.per_hour), 3600.0)) if n]
-        if kind == TOKEN:
-            n = self.limit(self.tokens_per_hour)
-            return [(n, 3600.0)] if n else []
-        return []
+            pairs = [self._window(self.per_minute * self.share, 60.0),
+                     self._window(self.per_hour * self.share, 3600.0)]
+        elif kind == TOKEN:
+            pairs = [self._window(self.tokens_per_hour * self.share, 3600.0)]
+        else:
+            pairs = []
+        return [p for p in pairs if p is not None]
 
     def spacing(self, kind: str) -> float:
-        n = self.limit(self.per_minute)
-        return 60.0 / n if kind == CONTENT and n else 0.0
+        rate = self.per_minute * self.share
+        return 60.0 / rate if kind == CONTENT and rate > 0 else 0.0
 
     def describe(self) -> str:
         share = "" if self.share == 1 else f", share {Fraction(self.share).limit_denominator(1000)}"
-        return (f"{self.limit(self.per_minute) or 'no limit'}/min, "
-                f"{self.limit(self.per_hour) or 'no limit'}/h content-creating calls{share}")
+        minute, hour = self.per_minute * self.share, self.per_hour * self.share
+        return (f"{f'{minute:g}/min' if minute else 'no limit a minute'}, "
+                f"{f'{hour:g}/h' if hour else 'no limit an hour'} content-creating calls"
+                f"{share}")
 
 
 class Blocked(Exception):
