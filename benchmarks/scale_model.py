@@ -269,7 +269,7 @@ def _run_dir_bytes(n_push: int, n_pr: int, work: Path) -> int:
     tdir = work / f"targets-{n_push}-{n_pr}"
     tdir.mkdir()
     with FakeGitHub(token="scale-model-token") as gh:     # noqa: S106 - loopback only
-        os.environ["SCALE_TOKEN"] = "scale-model-token"
+        os.environ["SCALE_TOKEN"] = "scale-model-token"  # noqa: S105 - loopback only
         for i in range(n_push + n_pr):
             bare = work / f"d{n_push}-{n_pr}-{i}.git"
             subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(bare)], check=True)

@@ -267,7 +267,7 @@ def _secret_forms(w: dict[str, Any]) -> list[str]:
     out = []
     for token in w["gh"].apps.issued():
         out += [token, base64.b64encode(f"x-access-token:{token}".encode()).decode()]
-    out += w["gh"].apps.jwts + [PAT, base64.b64encode(f"x-access-token:{PAT}".encode()).decode()]
+    out += [*w["gh"].apps.jwts, PAT, base64.b64encode(f"x-access-token:{PAT}".encode()).decode()]
     pem = _pem(w["keys"]["app"])
     out += [ln for ln in pem.splitlines() if len(ln) > 20]     # the base64 body lines
     return out

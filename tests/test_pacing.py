@@ -7,6 +7,7 @@ nothing here sleeps."""
 from __future__ import annotations
 
 import email.utils
+import itertools
 import json
 import threading
 import time
@@ -146,7 +147,7 @@ def test_threads_share_one_budget(gh: FakeGitHub, clock: FakeClock, no_real_slee
     slots = sorted(at for kind, at in limiter.history if kind == pacing.CONTENT)
     assert len(slots) == 200 and len(gh.writes()) == 200
     assert max_in_window(slots, 60) <= 80
-    assert all(b - a >= 0.75 - 1e-9 for a, b in zip(slots, slots[1:], strict=False))
+    assert all(b - a >= 0.75 - 1e-9 for a, b in itertools.pairwise(slots))
 
 
 def test_what_counts_as_content_creating() -> None:
