@@ -31,12 +31,25 @@ class Credentials:
         return self.method == "none" or bool(self.token or self.secret)
 
 
-def credentials_for(target: Target, env: Mapping[str, str] | None = None) -> Credentials:
-    """What `target` authenticates with, read from the environment now."""
+def credentials_for(target: Target, env: Mapping[str, str] | None = None, *,
+                    mint: bool = False, read_only: bool = False) -> Credentials:
+    """What `target` authenticates with, read from the environment now.
+
+    A `github-app` target's token is minted for this one repository and the permissions
+    its mechanism needs (skillsync.ghapp) only with `mint` — minting is a network call
+    that can fail, so callers do it where a failure is that target's failure — and
+    `read_only` asks for read permissions (a dry run)."""
     from skillsync.git import auth_env
     from skillsync.secrets import from_env
 
     auth = target.auth
+    if auth.method == "github-app":
+        if not mint:
+            return Credentials(auth.method, auth.env)
+        from skillsync import ghapp
+
+        token, git_env = ghapp.git_credentials(target, read_only=read_only, env=env)
+        return Credentials(auth.method, auth.env, token=token, git_env=git_env)
     if auth.method == "none" or not auth.env:
         return Credentials(auth.method, auth.env)
     value = from_env(auth.env, env)

@@ -8,6 +8,15 @@ seconds in total (RELIABILITY.md 18-20). Every call has a timeout. Errors name
 the call ("GET /repos/o/r/pulls") and the status, never the token or a full
 URL: `requests` exception text carries URLs, so it is never passed through.
 
+Every call first takes its turn from the one limiter all clients of the process
+share for that host (skillsync.pacing, issue 15): content-creating calls are kept
+under GitHub's secondary limits, and when GitHub says the account is limited (a
+403/429 with Retry-After, or `x-ratelimit-remaining: 0` on any answer) the other
+threads hold their calls too.
+
+The GitHub App calls (`repo_installation`, `create_installation_token`) are made
+with the App's JWT as the token; skillsync.ghapp builds it and the request.
+
 Works with GitHub Enterprise: `api_url` is e.g. https://ghe.example/api/v3.
 """
 
@@ -23,7 +32,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
-from skillsync import secrets
+from skillsync import pacing, secrets
 from skillsync.errors import AuthError, TargetError
 from skillsync.urls import redact_url
 
@@ -100,7 +109,8 @@ class GitHub:
         backoff: float = 0.5,
         token_env: str | None = None,
         user_agent: str | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
+        limiter: pacing.RateLimiter | None = None,
     ) -> None:
         parts = urlsplit(api_url or DEFAULT_API_URL)
         if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -116,13 +126,17 @@ class GitHub:
         self.retries = retries
         self.backoff = backoff
         self.user_agent = user_agent or _user_agent()
-        self._sleep = sleep
+        # One limiter for every client of this host in the process (skillsync.pacing);
+        # its clock and sleeper are the client's, so a test's fake clock covers both.
+        self.limiter = limiter or pacing.limiter_for(self.api_url)
+        self._sleep = sleep or self.limiter.sleep
         self._lock = threading.Lock()
         # Requests we sent, rate-limit repeats included; urllib3's transparent
         # 5xx/connection retries are not counted (the benchmarks report these).
         self.calls = 0
         self.call_log: list[str] = []
-        self.waited = 0.0
+        self.waited = 0.0        # seconds GitHub asked this client to wait
+        self.paced = 0.0         # seconds this client's calls waited for their turn
         self._session: requests.Session | None = None
 
     # -- plumbing -------------------------------------------------------------
@@ -201,7 +215,10 @@ class GitHub:
         full = url or f"{self.api_url}{path}"
         call = f"{method} {urlsplit(full).path[len(self._base_path):] or path}"
         rate_waits = 0
+        slept_through_block = False
         while True:
+            self._take_turn(call, honour_block=not slept_through_block)
+            slept_through_block = False
             self._count(call)
             try:
                 resp = session.request(method, full, params=params, json=json,
@@ -210,7 +227,7 @@ class GitHub:
                 raise ForgeError(f"{call}: {describe_error(exc, self.timeout)} "
                                  f"({self._origin})", call=call) from None
             if resp.status_code in (403, 429) and _is_rate_limited(resp):
-                wait = _rate_limit_wait(resp)
+                wait = _rate_limit_wait(resp, self.limiter.clock())
                 rate_waits += 1
                 if self.waited + wait > self.max_wait or rate_waits > _MAX_RATE_LIMIT_WAITS:
                     raise ForgeRateLimitError(
@@ -219,11 +236,37 @@ class GitHub:
                         f"(waited {self.waited:.0f}s already); retry later",
                         call=call, status=resp.status_code)
                 self.waited += wait
+                self.limiter.block(wait)   # every other thread holds its calls too
                 self._sleep(wait)
+                self.limiter.note(wait)
+                slept_through_block = True
                 continue
+            self._observe(resp)
             if resp.status_code >= 400:
                 raise self._error(call, resp)
             return resp
+
+    def _take_turn(self, call: str, *, honour_block: bool) -> None:
+        """Wait for this call's slot in the shared budget (skillsync.pacing). A block
+        GitHub imposed on another thread's call counts against `max_wait`, like one
+        imposed on ours; the pacing of our own budget does not."""
+        method, _, path = call.partition(" ")
+        try:
+            self.paced += self.limiter.acquire(method, path, honour_block=honour_block,
+                                               max_block=self.max_wait - self.waited)
+        except pacing.Blocked as blocked:
+            raise ForgeRateLimitError(
+                f"{call}: GitHub rate-limited this run for another {blocked.wait:.0f}s "
+                f"(an earlier answer said so), beyond the {self.max_wait:.0f}s this run "
+                f"may wait (waited {self.waited:.0f}s already); retry later",
+                call=call, status=None) from None
+
+    def _observe(self, resp: requests.Response) -> None:
+        """`x-ratelimit-remaining: 0` on an answer that went through: the next call
+        would be refused, so every client of this host waits for the reset first."""
+        h = resp.headers
+        if h.get("x-ratelimit-remaining") == "0" and h.get("x-ratelimit-reset", "").isdigit():
+            self.limiter.block(_rate_limit_wait(resp, self.limiter.clock()))
 
     def _error(self, call: str, resp: requests.Response) -> ForgeError:
         status = resp.status_code
@@ -392,6 +435,30 @@ class GitHub:
             return PullRequestOutcome("skipped-closed", int(pr["number"]), str(pr["url"]),
                                       str(pr["html_url"]))
         return None
+
+    # -- GitHub App installation tokens (skillsync.ghapp; this client holds the JWT) ---
+    def repo_installation(self, repository: str) -> dict[str, Any]:
+        """The App's installation on `repository` (GET /repos/{o}/{r}/installation)."""
+        data: dict[str, Any] = self._json("GET", f"{self._repo(repository)}/installation")
+        if not isinstance(data, dict) or not isinstance(data.get("id"), int):
+            raise ForgeError(f"GET {self._repo(repository)}/installation: answer has no "
+                             "installation id")
+        return data
+
+    def create_installation_token(
+        self, installation_id: int, *, repositories: Sequence[str],
+        permissions: Mapping[str, str],
+    ) -> dict[str, Any]:
+        """An installation access token for only `repositories` (names without the owner)
+        and only `permissions` (POST /app/installations/{id}/access_tokens)."""
+        path = f"/app/installations/{int(installation_id)}/access_tokens"
+        data: dict[str, Any] = self._json("POST", path, json={
+            "repositories": list(repositories), "permissions": dict(permissions)})
+        if not isinstance(data, dict) or not isinstance(data.get("token"), str) \
+                or not data["token"].strip():
+            raise ForgeError(f"POST {path}: answer has no token")
+        secrets.register(data["token"].strip())   # before anything can print it
+        return data
 
     # -- issues (failure notifications) ------------------------------------------
     def list_issues(

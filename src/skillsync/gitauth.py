@@ -97,6 +97,12 @@ def advice(auth: Auth | None, status: int, op: str, *, file: str | None = None) 
     if auth is None:
         return ("the remote refused the credential (or none was sent); renew the token "
                 "named by the target's auth.env")
+    if auth.method == "github-app":
+        # The token was minted for this repository a moment ago: a refusal means the App
+        # lost access (uninstalled, repository removed, permission not accepted).
+        return (f"the GitHub App's installation token (auth method github-app) was refused "
+                f"({status}); check the App is installed on this repository with contents "
+                f"{need} permission (docs/github-app.md)")
     if auth.method == "none" or not auth.env:
         where = f" in {file}" if file else ""
         return ("no credential was sent (auth method none) and the remote asks for one; "

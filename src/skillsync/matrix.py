@@ -6,6 +6,12 @@ the later waves in chunks of at most 256 entries, because GitHub refuses a matri
 larger than that. A fleet that does not fit the workflow's jobs is an error that
 names the fix; it is never truncated.
 
+`wave_jobs` (issue 15.3, no cap on fleet size): one matrix per wave, never mixing
+two waves, of at most 256 jobs; when a wave holds more targets than that, each job
+takes a chunk of consecutive targets (all the same size but the last) and syncs
+them with the local worker pool. With `slots=None` the plan checks no sync-rest
+slots, so any fleet fits.
+
 Fan-in (`merge_run_dirs`, `complete_results`): every matrix job uploads its own
 copy of the run directory; the report job merges them back into one, and records
 the targets that never produced a result (their job was skipped because the
@@ -46,6 +52,8 @@ class MatrixPlan:
     chunks: list[list[dict[str, Any]]]   # every entry, all waves, in chunks (rollback, tools)
     chunk_size: int = MATRIX_LIMIT
     not_synced: list[dict[str, Any]] = field(default_factory=list)
+    # per wave, the jobs of its matrix, each a chunk of that wave's entries (wave_jobs)
+    wave_jobs: list[list[list[dict[str, Any]]]] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -61,7 +69,33 @@ class MatrixPlan:
             "rest": [{"include": c} for c in self.rest],
             "chunks": [{"include": c} for c in self.chunks],
             "not_synced": self.not_synced,
+            "wave_jobs": [{"wave": w, "include": [job_entry(w, k, job)
+                                                  for k, job in enumerate(jobs)]}
+                          for w, jobs in enumerate(self.wave_jobs)],
         }
+
+
+def job_entry(wave: int, index: int, job: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """One matrix job of a wave: which targets it syncs (`sync --only ID...`)."""
+    return {"wave": wave, "chunk": index, "ids": [str(e["id"]) for e in job],
+            "count": len(job)}
+
+
+def wave_jobs(items: Sequence[Mapping[str, Any]], max_jobs: int = MATRIX_LIMIT
+              ) -> list[list[list[dict[str, Any]]]]:
+    """For each wave 0..N-1 (by the entries' "wave"), its entries split into at most
+    `max_jobs` chunks: chunk size ceil(len / max_jobs), so a wave of up to `max_jobs`
+    targets gets one target per job and a larger one the fewest jobs that fit. Every
+    entry lands in exactly one chunk; a wave with no entries gets no jobs."""
+    if max_jobs < 1:
+        raise UsageError(f"max jobs per matrix must be at least 1 (got {max_jobs})")
+    nwaves = max((int(e["wave"]) for e in items), default=-1) + 1
+    out: list[list[list[dict[str, Any]]]] = []
+    for w in range(nwaves):
+        members = [dict(e) for e in items if int(e["wave"]) == w]
+        size = max(1, -(-len(members) // max_jobs))
+        out.append(chunk(members, size) if members else [])
+    return out
 
 
 def chunk(items: Sequence[Any], size: int = MATRIX_LIMIT) -> list[list[Any]]:
@@ -110,27 +144,28 @@ def entries(routes: Sequence[Mapping[str, Any]],
 
 
 def plan_matrix(routes: Sequence[Mapping[str, Any]], targets: Sequence[Target] | None = None,
-                *, chunk_size: int = MATRIX_LIMIT, slots: int = 2) -> MatrixPlan:
+                *, chunk_size: int = MATRIX_LIMIT, slots: int | None = 2) -> MatrixPlan:
     """Split the routed targets into the workflow's matrices.
 
     `slots` is how many matrix jobs the workflow has for the later waves (and for
-    the whole list, in `chunks`). Raises UsageError when the fleet does not fit,
-    naming what to change; nothing is ever dropped.
+    the whole list, in `chunks`); None for a workflow that runs `wave_jobs` (one
+    matrix per wave, chunked: no cap). Raises UsageError when the fleet does not
+    fit, naming what to change; nothing is ever dropped.
     """
     if not 1 <= chunk_size <= MATRIX_LIMIT:
         raise UsageError(f"--chunk-size must be between 1 and {MATRIX_LIMIT} (got {chunk_size})")
-    if slots < 1:
+    if slots is not None and slots < 1:
         raise UsageError(f"--slots must be at least 1 (got {slots})")
     items = entries(routes, targets)
     canary = [e for e in items if e["wave"] == 0]
     later = [e for e in items if e["wave"] != 0]
-    if len(canary) > chunk_size:
+    if len(canary) > chunk_size and slots is not None:
         raise UsageError(
             f"the canary wave has {len(canary)} targets, more than one matrix holds "
             f"({chunk_size}); a canary should be a few low-risk targets: give the others "
             "risk: medium or high")
     rest = chunk(later, chunk_size)
-    if len(rest) > slots:
+    if slots is not None and len(rest) > slots:
         raise UsageError(
             f"{len(later)} targets after the canary wave need {len(rest)} matrices of "
             f"{chunk_size}, but the workflow has {slots} sync-rest job(s): add sync-rest-N jobs "
@@ -141,7 +176,8 @@ def plan_matrix(routes: Sequence[Mapping[str, Any]], targets: Sequence[Target] |
                    "reason": str(r.get("reason", ""))}
                   for r in routes if r.get("decision", "sync") != "sync"]
     return MatrixPlan(canary=canary, rest=rest, waves=waves, chunks=chunk(items, chunk_size),
-                      chunk_size=chunk_size, not_synced=not_synced)
+                      chunk_size=chunk_size, not_synced=not_synced,
+                      wave_jobs=wave_jobs(items, chunk_size))
 
 
 def github_outputs(plan: MatrixPlan, slots: int) -> dict[str, str]:

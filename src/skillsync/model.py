@@ -53,8 +53,12 @@ CHANNELS = ("stable", "prerelease")
 
 @dataclass(frozen=True)
 class Auth:
-    method: str = "none"       # none | token | hmac
+    method: str = "none"       # none | token | hmac | github-app
     env: str | None = None     # NAME of the environment variable holding the secret
+    # github-app only: NAMES of the variables with the App's id and private key (PEM
+    # text); None = SKILLSYNC_GITHUB_APP_ID / SKILLSYNC_GITHUB_APP_PRIVATE_KEY (ghapp).
+    app_id_env: str | None = None
+    key_env: str | None = None
 
 
 @dataclass(frozen=True)

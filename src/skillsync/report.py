@@ -86,6 +86,9 @@ def summarize(run: RunDir, targets: Sequence[Target] | None = None) -> dict[str,
                     "digest": manifest.get("digest")},
         "targets": rows,
         "counts": dict(sorted(counts.items())),
+        # Summed over targets (workers waiting at once each count): skillsync.pacing.
+        "rate_wait_seconds": round(sum(float((r.get("data") or {}).get("rate_wait_seconds") or 0)
+                                       for r in results.values()), 3),
     }
 
 

@@ -94,6 +94,9 @@ def rollback_target(job: Job) -> Outcome:
                     data={"rollback": job.rollback_id, "force": job.force})
     lock: TargetLock | None = None
     try:
+        if t.auth.method == "github-app":  # a fresh token: the sync's has likely expired
+            cred = credentials_for(t, mint=True, read_only=job.dry_run)
+            job.token, job.env = cred.token, dict(cred.git_env)
         mech = mechanisms.get(t.mechanism)
         if job.snap is None or not job.snap.get("complete"):
             out = _no_snapshot(job)

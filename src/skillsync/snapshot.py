@@ -115,8 +115,8 @@ def snapshot_targets(manifest: Mapping[str, Any], targets: Sequence[Target], run
         if r.decision == Decision.SKIP:
             continue
         t = by_id[r.id]
-        cred = credentials_for(t)
         try:
+            cred = credentials_for(t, mint=True, read_only=True)   # a snapshot only reads
             snap = take(t, manifest, run_id=run.run_id, env=cred.git_env, token=cred.token)
         except Exception as exc:
             from skillsync.secrets import redact

@@ -197,9 +197,10 @@ def _token(t: Target, env: Mapping[str, str], fallback: str | None = None) -> st
     """The target's token (skillsync.credentials), else the fleet-wide fallback variable."""
     from skillsync.credentials import credentials_for
 
-    if t.auth.method not in ("token", "none"):
+    if t.auth.method == "hmac":
         return None
-    token = credentials_for(t, env).token
+    # Reading only: an App target's token is minted with read permissions.
+    token = credentials_for(t, env, mint=True, read_only=True).token
     if not token and fallback and t.auth.method == "token":
         token = secrets.from_env(fallback, env)
     return token

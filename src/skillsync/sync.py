@@ -23,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any
 
-from skillsync import defaults, gitauth, mechanisms, policy
+from skillsync import defaults, gitauth, mechanisms, pacing, policy
 from skillsync.downstream import TargetRepo, checkpoint
 from skillsync.errors import EXIT_FAILED, EXIT_HALTED, EXIT_OK, SkillsyncError
 from skillsync.mechanisms.base import Context, Mechanism, Result
@@ -77,15 +77,20 @@ def sync_one(target: Target, manifest: dict[str, Any], run: RunDir, source_git_d
              opts: Options, *, wave: int | None = None) -> Result:
     """Plan, then apply unless dry run; every outcome becomes a Result (never raises)."""
     from skillsync import fallback
+    from skillsync.credentials import credentials_for
     from skillsync.locking import LockBusy, TargetLock
 
     ctx = context_for(target, manifest, run, source_git_dir, opts)
     ctx.wave = wave
+    pacing.thread_waited(reset=True)   # this worker's waits from here on are this target's
     mech = mechanisms.get(target.mechanism)
     ctx.log("plan", "start", f"planning {target.mechanism} target", wave=wave)
     plan: Plan | None = None
     tlock: TargetLock | None = None
     try:
+        if target.auth.method == "github-app":  # one token per target, this repo only (ghapp)
+            cred = credentials_for(target, mint=True, read_only=opts.dry_run)
+            ctx.token, ctx.git_env = cred.token, dict(cred.git_env)
         if (target.auth.method != "none" and target.auth.env and not opts.dry_run
                 and (ctx.token or ctx.secret) is None):
             raise SkillsyncError(
@@ -145,6 +150,7 @@ def sync_one(target: Target, manifest: dict[str, Any], run: RunDir, source_git_d
         mech.close()
     result.data["wave"] = wave
     result.data["git"] = ctx.counters.as_dict()
+    result.data["rate_wait_seconds"] = pacing.thread_waited(reset=True)
     result.data["dry_run"] = opts.dry_run
     result.data["meta"] = target_meta(target)
     if run.snapshot_path(target.id).exists():

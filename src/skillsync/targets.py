@@ -37,7 +37,8 @@ MAX_FILE_BYTES = 256 * 1024  # a target file is a screenful; anything larger is 
 
 # Values of these keys may hold something secret-looking by mistake (a token pasted into
 # auth.env, credentials in a URL): error messages never echo them (RELIABILITY.md 15-16).
-_SENSITIVE = {("auth", "env"), ("url",), ("repo",), ("forge", "api_url")}
+_SENSITIVE = {("auth", "env"), ("auth", "app_id_env"), ("auth", "key_env"), ("url",), ("repo",),
+              ("forge", "api_url")}
 
 
 @dataclass
@@ -329,7 +330,8 @@ def _describe(
     if kind == "enum":
         options = ", ".join(str(o) for o in error.validator_value)
         shown = "" if sensitive else f"'{error.instance}' "
-        if label == "auth.method" and mechanism and error.instance in ("none", "token", "hmac"):
+        if label == "auth.method" and mechanism and error.instance in ("none", "token", "hmac",
+                                                                        "github-app"):
             message = f"{label}: '{error.instance}' does not apply to {mechanism} targets" \
                       f" (use one of: {options})"
         else:
@@ -550,7 +552,8 @@ def _build(data: dict[str, Any], path: Path, repo: str | None) -> Target:
         risk=data.get("risk", defaults.risk),
         channel=data.get("channel", defaults.channel),
         accept_major=data.get("accept_major", defaults.accept_major),
-        auth=Auth(method=auth_data.get("method", "none"), env=auth_data.get("env")),
+        auth=Auth(method=auth_data.get("method", "none"), env=auth_data.get("env"),
+                  app_id_env=auth_data.get("app_id_env"), key_env=auth_data.get("key_env")),
         notify=Notify(
             github_issue=notify_data.get("github_issue", defaults.notify.github_issue),
             slack=notify_data.get("slack", defaults.notify.slack),

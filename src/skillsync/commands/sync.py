@@ -92,8 +92,13 @@ def sync(ctx: cli.RunContext, /, *, manifest: str | None = None, ref: str | None
             + (" — dry run" if flags.dry_run else "") + f"  [{run.path}]")
     label = ("stdin" if manifest == "-" else manifest) if manifest else "manifest"
     opts = flags.options(jobs)
-    total = len(policy.route(release_of(doc), fleet, allow_major=opts.allow_major,
-                             only=chosen))
+    routes = policy.route(release_of(doc), fleet, allow_major=opts.allow_major, only=chosen)
+    total = len(routes)
+    if opts.dry_run:   # what the GitHub budget means for a live run, before anything starts
+        from skillsync import pacing
+
+        routed = {r.id for r in routes if r.decision == "sync"}
+        cli.say(pacing.forecast([t for t in fleet if t.id in routed]))
     with Progress(total) as progress:
         results = run_sync(doc, fleet, run, opts, only=chosen, on_result=progress.result,
                            label=label)

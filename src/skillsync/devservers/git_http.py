@@ -13,6 +13,10 @@ GitHub does. With `token`, every request must carry
 sends through http.extraHeader) or is answered 401: a test can then prove the
 token reached git through the header and nowhere else. The Authorization header
 is checked and dropped: it is never logged and never passed to the CGI.
+With `authorize(token, repo, write) -> status` (e.g. FakeGitHub.git_access), a
+token other than `token` is accepted when the callback answers 200 for that
+repository and direction (push = write), and refused with the status it gives
+(401, 403, 404), as GitHub treats an App's installation tokens.
 
 HTTP/1.1 with keep-alive and chunked responses, so git's connection reuse works;
 chunked request bodies (pushes larger than http.postBuffer) are streamed to the
@@ -34,6 +38,7 @@ import subprocess
 import threading
 import time
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -92,13 +97,15 @@ class GitHttpServer:
 
     def __init__(self, root: str | os.PathLike[str], *, token: str | None = None,
                  host: str = "127.0.0.1", port: int = 0, max_log: int = 10_000,
-                 latency: float = 0.0, bandwidth: float = 0.0) -> None:
+                 latency: float = 0.0, bandwidth: float = 0.0,
+                 authorize: Callable[[str | None, str, bool], int] | None = None) -> None:
         if host not in ("127.0.0.1", "localhost", "::1"):
             raise ValueError("loopback servers bind to 127.0.0.1 only")
         self.root = Path(root).resolve()
         self.host = host
         self.port = port
         self._expected = basic_header(token) if token else None
+        self.authorize = authorize
         self._requests: collections.deque[GitRequest] = collections.deque(maxlen=max_log)
         self._served = 0            # requests answered since start (the log may have dropped some)
         self._lock = threading.Lock()
@@ -241,12 +248,24 @@ class GitHttpServer:
         rec = GitRequest(h.command, path, parts.query, _repo_name(path), service,
                          "advertise" if path.endswith("/info/refs") else "")
         given = h.headers.get("Authorization")
-        rec.authorized = self._expected is None or (
-            given is not None and hmac.compare_digest(given.encode(), self._expected.encode()))
+        refused = 401
+        rec.authorized = (self._expected is None and self.authorize is None) or (
+            given is not None and self._expected is not None
+            and hmac.compare_digest(given.encode(), self._expected.encode()))
+        if not rec.authorized and self.authorize is not None:
+            refused = self.authorize(_basic_token(given), rec.repo,
+                                     service == "git-receive-pack")
+            rec.authorized = refused == 200
         if self.latency:
             self._stopping.wait(self.latency)
         try:
-            if not rec.authorized:
+            if not rec.authorized and refused in (403, 404):
+                self._drain(h)
+                body = (f"Permission to {rec.repo.removesuffix('.git')}.git denied to "
+                        "skillsync[bot].\n" if refused == 403 else "Repository not found.\n")
+                self._reply(h, refused, body.encode())
+                rec.status = refused
+            elif not rec.authorized:
                 self._drain(h)
                 self._reply(h, 401, b"authentication required\n",
                             {"WWW-Authenticate": 'Basic realm="skillsync-dev-git"'})
@@ -408,6 +427,18 @@ class GitHttpServer:
         finally:
             with contextlib.suppress(OSError):
                 stdin.close()
+
+
+def _basic_token(header: str | None) -> str | None:
+    """The password of `Basic base64(x-access-token:<token>)`, else None."""
+    scheme, _, value = (header or "").partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        user, _, password = base64.b64decode(value.strip(), validate=True).decode().partition(":")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return password if user == "x-access-token" and password else None
 
 
 def _http_backend() -> str:

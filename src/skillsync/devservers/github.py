@@ -9,6 +9,12 @@ on a duplicate pull request; Link-header pagination), a token check (401), and
 failure injection (`inject`). Answers follow GitHub's OpenAPI schemas (the
 tests check them against tests/data/github-openapi-subset.json).
 
+GitHub Apps (skillsync.devservers.github_app, issue 15): `register_app` and
+`install_app`, then the installation lookup and `POST /app/installations/{id}/access_tokens`
+with JWT checks, and installation tokens scoped to their repositories, permissions and
+lifetime on every route here and, through `git_access`, on a GitHttpServer. `clock`
+(default time.time) is what expiry is measured against: a test moves it.
+
 Repositories spring into existence on first use: any owner/name is served.
 `GET /_state` (not a GitHub endpoint) dumps the state for the demo.
 """
@@ -17,12 +23,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
 from skillsync.devservers._base import LoopbackServer, Recorded, Reply
+from skillsync.devservers.github_app import App, Apps
 
 DOCS = "https://docs.github.com/rest"
 _EPOCH = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
@@ -37,6 +46,18 @@ _ROUTES: list[tuple[str, re.Pattern[str]]] = [
     ("labels",
      re.compile(rf"^/repos/(?P<owner>{_NAME})/(?P<repo>{_NAME})/issues/(?P<n>\d+)/labels$")),
 ]
+_INSTALLATION = re.compile(rf"^/repos/(?P<owner>{_NAME})/(?P<repo>{_NAME})/installation$")
+_ACCESS_TOKENS = re.compile(r"^/app/installations/(?P<id>\d+)/access_tokens$")
+# What an installation token needs for each route: (kind, method) -> the permission, and
+# whether a pull request's number also accepts pull_requests (comments, labels, issue).
+_NEEDS: dict[tuple[str, str], tuple[str, str]] = {
+    ("pulls", "GET"): ("pull_requests", "read"), ("pulls", "POST"): ("pull_requests", "write"),
+    ("pull", "GET"): ("pull_requests", "read"), ("pull", "PATCH"): ("pull_requests", "write"),
+    ("issues", "GET"): ("issues", "read"), ("issues", "POST"): ("issues", "write"),
+    ("issue", "GET"): ("issues", "read"), ("issue", "PATCH"): ("issues", "write"),
+    ("comments", "GET"): ("issues", "read"), ("comments", "POST"): ("issues", "write"),
+    ("labels", "POST"): ("issues", "write"),
+}
 
 
 @dataclass
@@ -97,6 +118,35 @@ class FakeGitHub(LoopbackServer):
         self.repos: dict[str, Repo] = {}
         self._clock = 0
         self._ids = 1000
+        self.apps = Apps(time.time)
+
+    @property
+    def clock(self) -> Callable[[], float]:
+        """Wall time as this server sees it (token and JWT expiry); a test replaces it."""
+        return self.apps.clock
+
+    @clock.setter
+    def clock(self, value: Callable[[], float]) -> None:
+        self.apps.clock = value
+
+    def register_app(self, app_id: str, public_key: str | bytes, *,
+                     permissions: dict[str, str], client_id: str | None = None) -> App:
+        """Register a GitHub App with its public key (PEM) and the permissions it may ask."""
+        with self._lock:
+            return self.apps.register(app_id, public_key, permissions=permissions,
+                                      client_id=client_id)
+
+    def install_app(self, app_id: str, account: str, *, repositories: list[str] | None = None,
+                    permissions: dict[str, str] | None = None) -> int:
+        """Install the App on `account` (all repositories, or these names); its id."""
+        with self._lock:
+            return self.apps.install(app_id, account, repositories=repositories,
+                                     permissions=permissions)
+
+    def git_access(self, token: str | None, repo: str, write: bool) -> int:
+        """For GitHttpServer(authorize=...): may this installation token fetch or push?"""
+        with self._lock:
+            return self.apps.git_access(token, repo, write)
 
     @property
     def url(self) -> str:
@@ -146,8 +196,10 @@ class FakeGitHub(LoopbackServer):
             return item
 
     def writes(self) -> list[Recorded]:
-        """Requests that changed (or tried to change) state."""
-        return [r for r in self.requests if r.method in ("POST", "PATCH", "PUT", "DELETE")]
+        """Requests that changed (or tried to change) a repository's state (minting an
+        installation token changes none: a dry run may do it, with read permissions)."""
+        return [r for r in self.requests if r.method in ("POST", "PATCH", "PUT", "DELETE")
+                and not _ACCESS_TOKENS.match(r.path[len(self.path_prefix):])]
 
     def state(self) -> dict[str, Any]:
         with self._lock:
@@ -167,18 +219,24 @@ class FakeGitHub(LoopbackServer):
         return {"message": "Server Error"} if status >= 500 else {"message": f"HTTP {status}"}
 
     def route(self, rec: Recorded, authorization: str | None) -> tuple[int, Any, dict[str, str]]:
+        rec.extra["at"] = self.clock()   # when it arrived, on this server's clock
         if rec.method == "GET" and rec.path == "/_state":
             return 200, self.state(), {}
-        if self.token is not None and authorization not in (f"Bearer {self.token}",
-                                                             f"token {self.token}"):
-            raise Reply(401, {"message": "Bad credentials" if authorization
-                              else "Requires authentication",
-                              "documentation_url": DOCS, "status": "401"})
         path = rec.path
         if self.path_prefix:
             if not path.startswith(self.path_prefix + "/"):
                 raise Reply(404, {"message": "Not Found", "documentation_url": DOCS})
             path = path[len(self.path_prefix):]
+        app_route = self._app_route(rec, path, authorization)
+        if app_route is not None:
+            return app_route
+        with self._lock:
+            grant = self.apps.grant_for(authorization)
+        if grant is None and self.token is not None and authorization not in (
+                f"Bearer {self.token}", f"token {self.token}"):
+            raise Reply(401, {"message": "Bad credentials" if authorization
+                              else "Requires authentication",
+                              "documentation_url": DOCS, "status": "401"})
         for kind, pattern in _ROUTES:
             m = pattern.match(path)
             if m:
@@ -186,11 +244,43 @@ class FakeGitHub(LoopbackServer):
                 if handler is None:
                     break
                 with self._lock:
-                    repo = self.repo(f"{m['owner']}/{m['repo']}")
+                    full_name = f"{m['owner']}/{m['repo']}"
                     number = int(m["n"]) if "n" in m.groupdict() else None
+                    if grant is not None:
+                        self.apps.check(grant, full_name, self._needs(kind, rec.method,
+                                                                      full_name, number),
+                                        rec.method)
+                    repo = self.repo(full_name)
                     result: tuple[int, Any, dict[str, str]] = handler(rec, repo, number)
                     return result
         raise Reply(404, {"message": "Not Found", "documentation_url": DOCS, "status": "404"})
+
+    def _app_route(self, rec: Recorded, path: str,
+                   authorization: str | None) -> tuple[int, Any, dict[str, str]] | None:
+        """The two GitHub App endpoints (JWT auth), or None for any other path."""
+        m = _INSTALLATION.match(path)
+        if m and rec.method == "GET":
+            with self._lock:
+                return 200, self.apps.repo_installation(
+                    authorization, f"{m['owner']}/{m['repo']}", self.url), {}
+        m = _ACCESS_TOKENS.match(path)
+        if m and rec.method == "POST":
+            with self._lock:
+                return 201, self.apps.create_token(
+                    authorization, int(m["id"]), rec.body,
+                    lambda name: self._repository(self.repo(name))), {}
+        return None
+
+    def _needs(self, kind: str, method: str, full_name: str,
+               number: int | None) -> list[tuple[str, str]]:
+        need = _NEEDS.get((kind, method))
+        if need is None:
+            return []
+        item = self.repos[full_name].items.get(number) if (
+            number is not None and full_name in self.repos) else None
+        if kind in ("comments", "labels", "issue") and item is not None and item.is_pull:
+            return [need, ("pull_requests", need[1])]   # a PR's number takes either
+        return [need]
 
     # -- pulls ----------------------------------------------------------------------------------
     def _pulls_get(self, rec: Recorded, repo: Repo, _: None) -> tuple[int, Any, dict[str, str]]:

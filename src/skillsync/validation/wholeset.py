@@ -60,7 +60,7 @@ def read_state(target: Target, profiles: Sequence[Profile]) -> TargetState:
     assert target.repo is not None
     from skillsync.credentials import credentials_for
 
-    env = dict(credentials_for(target).git_env)
+    env = dict(credentials_for(target, mint=True, read_only=True).git_env)
     state = TargetState()
     with TargetRepo(target.repo, env) as repo:
         head = repo.heads([target.branch]).get(target.branch)
