@@ -28,7 +28,7 @@ from safety_fixtures import (
     tree,
     world,
 )
-from skillsync.locking import LOCK_REF, LockBusy, SourceLock, TargetLock
+from skillsync.concurrency import LOCK_REF, LockBusy, SourceLock, TargetLock
 from skillsync.manifest import build_manifest
 from skillsync.runlog import RunDir
 from skillsync.sync import Options, run_sync

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from skillsync import skills_lock as sl
+from skillsync import skills_cli_lock as sl
 from skillsync.errors import TargetError
 
 DATA = Path(__file__).parent / "data" / "skills_lock"

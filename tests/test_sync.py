@@ -342,7 +342,7 @@ def test_changed_selection_is_not_answered_from_the_cache(world: dict) -> None:
 
 
 def test_skills_cli_lock_entries_stay_correct(world: dict, tmp_path: Path) -> None:
-    from skillsync import skills_lock
+    from skillsync import skills_cli_lock as skills_lock
 
     other = {"source": "someone/else", "sourceType": "github", "computedHash": "ab" * 32}
     lock = {"version": 1, "skills": {"other": other,

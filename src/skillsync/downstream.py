@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from skillsync import git, gitauth
+from skillsync.downstream_lock import Lock, LockError, parse_lock
 from skillsync.errors import GitError, TargetError
-from skillsync.lock import Lock, LockError, parse_lock
 
 # upload-pack runs as our child for local and file:// remotes; these let it
 # serve blob-less and single-commit fetches the way hosted forges do.

@@ -14,8 +14,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from skillsync import paths
+from skillsync.downstream_lock import Lock, OwnedFile
 from skillsync.errors import ConfigError, ReleaseRefused, TargetError
-from skillsync.lock import Lock, OwnedFile
 from skillsync.model import Decision, Target
 
 PLAN_SCHEMA = "skillsync.plan/v1"
@@ -93,7 +93,7 @@ def write_roots(target: Target) -> tuple[str, ...]:
     """Everything a sync of `target` may change: `write_dirs` plus the files skillsync
     owns by name. The commit builder refuses a commit that touches anything else
     (downstream.TargetRepo.build_commit)."""
-    from skillsync.skills_lock import LOCK_FILE
+    from skillsync.skills_cli_lock import LOCK_FILE
 
     return tuple(sorted({*write_dirs(target), LOCK_FILE}))
 

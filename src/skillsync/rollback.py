@@ -83,8 +83,8 @@ def rollback_run(run: RunDir, targets: Sequence[Target], ids: Sequence[str], *,
 
 def rollback_target(job: Job) -> Outcome:
     """One target; never raises for a per-target failure (it becomes an Outcome)."""
+    from skillsync.concurrency import LockBusy, TargetLock
     from skillsync.credentials import credentials_for
-    from skillsync.locking import LockBusy, TargetLock
 
     t = job.target
     cred = credentials_for(t)

@@ -6,7 +6,7 @@ attempted. The release ref was resolved to a commit when the manifest was
 built; before each wave we check the tag still points there (RELIABILITY 9).
 
 A live sync of one target (`sync_one`), when its plan says `update`:
-take the target lock (skillsync.locking), re-plan if the target moved while we
+take the target lock (skillsync.concurrency), re-plan if the target moved while we
 waited, write the pre-sync snapshot (skillsync.snapshot), apply, verify, release
 the lock. A target that refuses the write gets a manual fallback bundle
 (skillsync.fallback). `run_sync` holds the per-source lock for the whole run.
@@ -77,8 +77,8 @@ def sync_one(target: Target, manifest: dict[str, Any], run: RunDir, source_git_d
              opts: Options, *, wave: int | None = None) -> Result:
     """Plan, then apply unless dry run; every outcome becomes a Result (never raises)."""
     from skillsync import fallback
+    from skillsync.concurrency import LockBusy, TargetLock
     from skillsync.credentials import credentials_for
-    from skillsync.locking import LockBusy, TargetLock
 
     ctx = context_for(target, manifest, run, source_git_dir, opts)
     ctx.wave = wave
@@ -343,9 +343,9 @@ def run_sync(manifest: dict[str, Any], targets: Sequence[Target], run: RunDir,
     can show progress on a large fleet instead of staying silent until the end.
 
     The gate runs first. A live run holds the per-source lock
-    (skillsync.locking.SourceLock) throughout; LockBusy (exit 1) when another run
+    (skillsync.concurrency.SourceLock) throughout; LockBusy (exit 1) when another run
     holds it and `opts.lock_wait` runs out."""
-    from skillsync.locking import SourceLock
+    from skillsync.concurrency import SourceLock
 
     gate(manifest, run, opts, label)
     if opts.dry_run or not opts.locks:

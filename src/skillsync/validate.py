@@ -282,7 +282,7 @@ def _profile_findings(release: Release, fleet: list[Target] | None,
 def _whole_set(release: Release, fleet: list[Target], remote: bool) -> list[Finding]:
     from skillsync import secrets
     from skillsync.plan import desired_files, selected_skills
-    from skillsync.skills_lock import SkillLockEntry
+    from skillsync.skills_cli_lock import SkillLockEntry
 
     m = release.manifest
     src = m["source"]

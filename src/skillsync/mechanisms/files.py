@@ -96,8 +96,8 @@ class FileSync(GitMechanism):
     def _plan_skills_lock(self, ctx: Context, plan: Plan, head: str) -> None:
         """Keep the `skills` CLI's skills-lock.json correct for the skills we sync
         (only when the target already uses one). Same entry fields and
-        computedHash as the CLI: see skillsync.skills_lock."""
-        from skillsync import skills_lock
+        computedHash as the CLI: see skillsync.skills_cli_lock."""
+        from skillsync import skills_cli_lock as skills_lock
 
         assert self.repo is not None
         entry = self.repo.tree(head, [skills_lock.LOCK_FILE]).get(skills_lock.LOCK_FILE)
@@ -141,7 +141,7 @@ class FileSync(GitMechanism):
         lock = new_lock(ctx.manifest, desired, ctx.run.run_id)
         changes[t.lock_path] = ("100644", self.repo.hash_object(lock.to_json().encode()))
         if plan.data.get("skills_lock_blob"):
-            from skillsync.skills_lock import LOCK_FILE
+            from skillsync.skills_cli_lock import LOCK_FILE
 
             changes[LOCK_FILE] = ("100644", plan.data["skills_lock_blob"])
         n = plan.counts()

@@ -54,7 +54,8 @@ class TargetState:
 def read_state(target: Target, profiles: Sequence[Profile]) -> TargetState:
     """The target's own skills under `dest` and the profiles' directories, its symlinks
     there, and its `skills-lock.json` entries. Raises SkillsyncError when unreadable."""
-    from skillsync import skills, skills_lock
+    from skillsync import skills
+    from skillsync import skills_cli_lock as skills_lock
     from skillsync.downstream import TargetRepo
 
     assert target.repo is not None
