@@ -335,6 +335,29 @@ def test_source_url_credentials_never_shown_by_build_manifest(tmp_path: Path,
     assert f"http://{host}/src.git" in wrong.stderr
 
 
+def test_a_source_url_token_reaches_git_only_as_a_header(tmp_path: Path, source: Path) -> None:
+    """The store keeps a copy of a URL source: its .git/config (and git's argv, which the
+    server log would show as the URL) hold the URL without the token, which travels as
+    an Authorization header; the copy still fetches (the server requires the token)."""
+    (tmp_path / "served").mkdir()
+    git("clone", "-q", "--bare", str(source), str(tmp_path / "served" / "src.git"))
+    cache = tmp_path / "cache"
+    with GitHttpServer(tmp_path / "served", token=CANARY) as srv:
+        host = srv.url.removeprefix("http://")
+        url = f"http://x-access-token:{CANARY}@{host}/src.git"
+        for ref in ("v1.0.0", "v1.1.0"):       # a second build reuses (fetches into) the copy
+            proc = run_script("build-manifest", "--source", url, "--ref", ref,
+                              env={"SKILLSYNC_CACHE": str(cache)})
+            assert proc.returncode == 0, proc.stderr
+        assert all(r.authorized for r in srv.requests)
+    copies = list((cache / "sources").glob("*.git"))
+    assert len(copies) == 1
+    for f in copies[0].rglob("*"):
+        if f.is_file() and f.stat().st_size < 1 << 20:
+            assert not leaks(f.read_bytes().decode("latin-1"), CANARY), f
+    assert f"http://{host}/src.git" in (copies[0] / "config").read_text()
+
+
 @pytest.mark.parametrize(("url", "shown"), [
     ("https://bot:hunter22@git.example/x.git", "https://git.example/x.git"),
     ("https://ghp_tok123@github.com/a/b.git", "https://github.com/a/b.git"),

@@ -10,13 +10,18 @@ through `auth_env` (GIT_CONFIG_* environment variables), never argv or URLs.
 from __future__ import annotations
 
 import base64
+import hashlib
 import os
 import re
 import subprocess
-from collections.abc import Mapping, Sequence
+import tempfile
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import suppress
 from pathlib import Path
+from typing import IO
 
-from skillsync.errors import GitError, SkillsyncError
+from skillsync.errors import GitError, SkillsyncError, SourceError
 
 # Variables that change how git reaches remotes or who commits, which a caller
 # may legitimately set; every other GIT_* variable is dropped.
@@ -86,6 +91,38 @@ def auth_env(token: str | None, *, base: Mapping[str, str] | None = None) -> dic
     env[f"GIT_CONFIG_VALUE_{count}"] = f"Authorization: Basic {basic}"
     env["GIT_CONFIG_COUNT"] = str(count + 1)
     return env
+
+
+def url_auth(url: str) -> tuple[str, dict[str, str]]:
+    """`url` without its userinfo, and the auth_env that sends that credential as an
+    HTTP header instead: a token in a URL must reach neither argv nor .git/config."""
+    from urllib.parse import unquote, urlsplit, urlunsplit
+
+    if "://" not in url:
+        return url, {}
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = parts.port
+    except ValueError:
+        return url, {}
+    if "@" not in parts.netloc or parts.scheme not in ("http", "https"):
+        return url, {}
+    user, password = unquote(parts.username or ""), unquote(parts.password or "")
+    netloc = (f"[{host}]" if ":" in host else host) + (f":{port}" if port else "")
+    clean = urlunsplit(parts._replace(netloc=netloc))
+    if not user and not password:
+        return clean, {}
+    # GitHub reads a lone user name as the token; user:password is Basic auth as given.
+    pair = f"{user}:{password}" if password else f"x-access-token:{user}"
+    from skillsync.secrets import register
+
+    for value in (password or user, pair):
+        register(value)
+    basic = base64.b64encode(pair.encode()).decode()
+    register(basic)
+    return clean, {"GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "http.extraHeader",
+                   "GIT_CONFIG_VALUE_0": f"Authorization: Basic {basic}"}
 
 
 def run(
@@ -181,3 +218,109 @@ def read_blobs(git_dir: str | os.PathLike[str], blobs: Sequence[str]) -> dict[st
         out[oid] = raw[end + 1 : end + 1 + size]
         pos = end + 1 + size + 1
     return out
+
+
+_CHUNK = 1 << 20
+
+
+class BlobStream:
+    """One long-lived `git cat-file --batch` over `git_dir`, read as a stream: blobs are
+    hashed in chunks as they arrive and copied or kept only as far as asked, so a
+    huge file never sits in memory (RELIABILITY.md 29). Errors are SourceError naming
+    `label` (git.run cannot stream, so this is git.py's one Popen)."""
+
+    def __init__(self, git_dir: Path, label: str) -> None:
+        self._label = label
+        self._err = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the process
+        self._proc = subprocess.Popen(
+            ["git", *_NET_OPTS, "cat-file", "--batch"],
+            cwd=git_dir, env=clean_env(),
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._err,
+        )
+        assert self._proc.stdin is not None and self._proc.stdout is not None
+        self._in: IO[bytes] = self._proc.stdin
+        self._out: IO[bytes] = self._proc.stdout
+
+    def __enter__(self) -> BlobStream:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        with suppress(OSError):
+            self._in.close()
+        try:
+            self._proc.wait(timeout=DEFAULT_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.wait()
+        self._out.close()
+        self._err.close()
+
+    def _fail(self, what: str) -> SourceError:
+        self._err.seek(0)
+        err = self._err.read().decode("utf-8", "replace").strip().splitlines()
+        tail = f": {err[-1]}" if err else ""
+        return SourceError(f"{what}{tail}", where=self._label)
+
+    def stream(self, oid: str, sink: IO[bytes] | None = None, *, keep: int = 0
+               ) -> tuple[int, str, bytes]:
+        """Read blob `oid`: (size, sha256 hex, its first `keep` bytes); copy it to `sink`."""
+        try:
+            self._in.write(oid.encode("ascii") + b"\n")
+            self._in.flush()
+        except BrokenPipeError:
+            raise self._fail("git cat-file stopped") from None
+        return self._receive(oid, sink, keep)
+
+    def stream_many(self, oids: list[str], *, keep: int = 0
+                    ) -> Iterator[tuple[str, int, str, bytes]]:
+        """(oid, size, sha256, head) for each of `oids`, in order. The requests are
+        written by a thread while we read, so git never waits for a round trip."""
+        data = "".join(f"{oid}\n" for oid in oids).encode("ascii")
+
+        def feed() -> None:
+            with suppress(OSError):  # git died: the reading side reports it
+                self._in.write(data)
+                self._in.flush()
+
+        writer = threading.Thread(target=feed, name="cat-file-feed", daemon=True)
+        writer.start()
+        done = 0
+        try:
+            for oid in oids:
+                size, sha, head = self._receive(oid, None, keep)
+                done += 1
+                yield oid, size, sha, head
+        finally:
+            if done < len(oids):
+                self._proc.kill()  # abandoned mid-batch: unblock the writer; reader is spent
+            writer.join()
+
+    def _receive(self, oid: str, sink: IO[bytes] | None, keep: int) -> tuple[int, str, bytes]:
+        header = self._out.readline()
+        if not header:
+            raise self._fail("git cat-file stopped")
+        parts = header.split()
+        if len(parts) != 3 or parts[1] != b"blob":
+            raise self._fail(f"object {oid} is missing or not a file")
+        remaining = int(parts[2])
+        digest = hashlib.sha256()
+        head = bytearray()
+        while remaining:
+            chunk = self._out.read(min(_CHUNK, remaining))
+            if not chunk:
+                raise self._fail(f"short read of object {oid}")
+            digest.update(chunk)
+            if len(head) < keep:
+                head += chunk[: keep - len(head)]
+            if sink is not None:
+                sink.write(chunk)
+            remaining -= len(chunk)
+        self._out.read(1)  # the LF after each object
+        return int(parts[2]), digest.hexdigest(), bytes(head)
+
+    def read(self, oid: str) -> bytes:
+        """A whole blob in memory (for small files: front matter, config)."""
+        return self.stream(oid, keep=1 << 62)[2]

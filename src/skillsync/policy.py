@@ -9,6 +9,7 @@ semver tag is refused before it reaches git or a shell.
 from __future__ import annotations
 
 import fnmatch
+import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -134,3 +135,17 @@ def waves(routes: Sequence[Route]) -> list[list[str]]:
     """Target ids grouped by wave, in order."""
     n = max((r.wave for r in routes if r.wave is not None), default=-1) + 1
     return [[r.id for r in routes if r.wave == i] for i in range(n)]
+
+
+def release_version(ref: str, commit: str, *, is_tag: bool) -> str:
+    """`v1.2.3` tag -> `1.2.3`; a commit id -> its first 12 hex digits; else the ref."""
+    import semver
+
+    name = ref.removeprefix("refs/tags/")
+    if is_tag and name[:1] in ("v", "V") and semver.Version.is_valid(name[1:]):
+        return name[1:]
+    if is_tag and semver.Version.is_valid(name):
+        return name
+    if re.fullmatch(r"[0-9a-fA-F]{4,40}", ref) and commit.startswith(ref.lower()):
+        return commit[:12]
+    return ref

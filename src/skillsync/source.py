@@ -1,24 +1,237 @@
-"""Access to the skills source at the pinned commit, for the steps after build-manifest.
+"""The skills source at a pinned commit: the one reader of it (issue 14).
+
+`open_source(source, commit)` opens a local repository in place (read only) or a URL
+as a blob-less bare copy kept in the store (skillsync.store), fetched by commit; the
+same `Source` serves build-manifest (resolve a ref, list the tree, stream blobs),
+validation and the sync (its git directory lends the release's blobs to each
+target's scratch repository). A credential in a source URL reaches git only as a
+header (git.url_auth), never in argv or the copy's .git/config.
 
 Where to read from (issue 13): the manifest records the public origin as `source.repo` and,
 for a local source, the path it was given as `source.checkout`. Later steps read from that
 checkout while it exists and holds the commit (a CI job's own checkout, a maintainer's work
 tree: nothing to fetch, no credentials needed), else from `source.repo`; `--source` overrides
 both. Reading from any repository that holds the commit is safe because every file is checked
-against the blob ids of the pinned commit (manifest.verify_files).
+against the blob ids of the pinned commit (integrity.verify_files).
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from skillsync import git
-from skillsync.downstream import SERVE_ENV, transport_url
-from skillsync.errors import GitError, SourceError
-from skillsync.store import cache_dir
+from skillsync.downstream import SERVE_ENV, remote_env, transport_url
+from skillsync.errors import GitError, SourceError, UsageError
+from skillsync.source_config import CONFIG_FILE
+from skillsync.store import source_dir
+from skillsync.urls import redact_url, redact_urls, url_secrets
+
+# No auto-gc/maintenance in a copy we keep: it may detach and outlive the command.
+_NO_GC = ("-c", "gc.auto=0", "-c", "maintenance.auto=false")
+
+
+def _detail(exc: GitError) -> str:
+    return redact_urls(exc.reason)  # no userinfo or query credential in messages
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One `git ls-tree -r -l` row."""
+
+    mode: str
+    type: str
+    blob: str
+    size: int | None  # None for gitlinks
+    path: str
+    utf8: bool = True
+
+
+@dataclass
+class Source:
+    """An opened skills source: a local repository, or a temporary partial clone of a URL."""
+
+    git_dir: Path
+    repo: str            # what the manifest records as source.repo: the public origin
+    cloned: bool = False
+    # A local source: the path exactly as given (source.checkout; later steps read from it
+    # while it holds the commit, issue 13), and its work tree when it has one.
+    checkout: str | None = None
+    work_tree: Path | None = None
+    env: dict[str, str] = field(default_factory=dict)   # how to reach the origin (a URL copy)
+    _prefetched: set[str] = field(default_factory=set)
+
+    def record(self) -> dict[str, str]:
+        """Where the manifest says it came from (`source.repo`, and `source.checkout`)."""
+        return {"repo": self.repo, **({"checkout": self.checkout} if self.checkout else {})}
+
+    def config_drift(self, commit: str) -> str | None:
+        """Why the work tree's .skillsync.yaml is not the one the manifest used (the pinned
+        commit's), or None: an edit that is not committed changes nothing, so say so."""
+        if self.work_tree is None:
+            return None
+        path = self.work_tree / CONFIG_FILE
+        try:
+            here: bytes | None = path.read_bytes() if path.is_file() else None
+        except OSError:
+            here = None
+        proc = git.run(["cat-file", "blob", f"{commit}:{CONFIG_FILE}"], self.git_dir, check=False)
+        there = proc.stdout if proc.returncode == 0 else None
+        if here == there:
+            return None
+        what = ("is not in" if there is None else "is deleted from the work tree but is in"
+                if here is None else "in the work tree differs from the one in")
+        return (f"{CONFIG_FILE} {what} commit {commit[:12]}, which is what the release is "
+                "built from: commit the change for it to take effect")
+
+    def resolve(self, ref: str) -> tuple[str, str]:
+        """(commit, tree) for `ref`, resolved once (RELIABILITY.md 9, 23)."""
+        if (not ref or ref.startswith("-")
+                or any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in ref)):
+            raise SourceError(f"invalid ref {ref!r}", where=self.repo)
+        proc = git.run(
+            ["rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}"],
+            self.git_dir, check=False)
+        commit = proc.stdout.decode("ascii", "replace").strip()
+        if proc.returncode != 0 or not git.SHA_RE.match(commit):
+            raise SourceError(f"unknown ref '{ref}': no such tag, branch or commit",
+                              where=self.repo)
+        tree = git.out(["rev-parse", "--verify", f"{commit}^{{tree}}"], self.git_dir)
+        return commit, tree
+
+    def has_commit(self, sha: str) -> bool:
+        return bool(git.SHA_RE.match(sha)) and git.has_commit(self.git_dir, sha)
+
+    def is_tag(self, name: str) -> bool:
+        proc = git.run(["show-ref", "--verify", "--quiet", f"refs/tags/{name}"], self.git_dir,
+                       check=False)
+        return proc.returncode == 0
+
+    def prefetch(self, commit: str) -> None:
+        """Fetch the commit's missing blobs in one request (a partial clone would
+        otherwise fetch them one by one as cat-file asks)."""
+        if not self.cloned or commit in self._prefetched:
+            return
+        # --no-object-names: the listing would otherwise carry paths, newline-framed.
+        listing = git.out(["rev-list", "--objects", "--no-object-names", "--no-walk",
+                           "--missing=print", commit], self.git_dir)
+        missing = [ln[1:].split()[0] for ln in listing.splitlines() if ln.startswith("?")]
+        if missing:
+            try:
+                git.run([*_NO_GC, "-c", "fetch.negotiationAlgorithm=noop", "fetch", "origin",
+                         "--no-tags",
+                         "--no-write-fetch-head", "--recurse-submodules=no",
+                         "--filter=blob:none", "--stdin"],
+                        self.git_dir, input=("\n".join(missing) + "\n").encode(), env=self.env)
+            except GitError as exc:
+                raise SourceError(f"cannot fetch files: {_detail(exc)}", where=self.repo) from None
+        self._prefetched.add(commit)
+
+    def ls_tree(self, commit: str) -> list[Entry]:
+        raw = git.run(["ls-tree", "-r", "-z", "--full-tree", "-l", commit], self.git_dir).stdout
+        entries = []
+        for rec in raw.split(b"\0"):
+            if not rec:
+                continue
+            meta, _, path_b = rec.partition(b"\t")
+            mode, typ, oid, size = meta.decode("ascii").split()
+            try:
+                path, utf8 = path_b.decode("utf-8"), True
+            except UnicodeDecodeError:
+                path, utf8 = path_b.decode("utf-8", "backslashreplace"), False
+            entries.append(Entry(mode, typ, oid, None if size == "-" else int(size), path, utf8))
+        return entries
+
+    def reader(self) -> git.BlobStream:
+        return git.BlobStream(self.git_dir, self.repo)
+
+    def fetch(self, commit: str) -> None:
+        """Fetch `commit` (blob-less) into the store's copy."""
+        git.run(["--git-dir", str(self.git_dir), *_NO_GC, "fetch", "--quiet", "--no-tags",
+                 "--filter=blob:none", "origin", commit], env=self.env)
+
+    def __fspath__(self) -> str:
+        """A Source stands for its git directory wherever a path is taken."""
+        return str(self.git_dir)
+
+    def __enter__(self) -> Source:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+
+def open_source(source: str | Mapping[str, Any], commit: str | None = None) -> Source:
+    """The source `source` (a path or URL; or a manifest's `source` mapping: its checkout
+    while that holds the commit, else its repo — `locate`), holding `commit` when one is
+    given. A local repository is opened in place; a URL is a blob-less bare copy in the
+    store, cloned once and fetched by commit afterwards. SourceError when unreadable.
+
+    A Source is also a context manager (a no-op), for `with open_source(x) as src:`."""
+    if not isinstance(source, str):
+        source = locate(source)
+    if not source:
+        raise UsageError("the source is empty")
+    src = _open_local(source) if git.is_local(source) else _open_url(source)
+    if commit is not None and not src.has_commit(commit):
+        if src.cloned:
+            try:
+                src.fetch(commit)
+            except GitError as exc:
+                raise SourceError(f"cannot fetch commit {commit[:12]}: {_detail(exc)}",
+                                  where=src.repo) from None
+        if not src.has_commit(commit):
+            raise SourceError(f"does not have commit {commit}", where=src.repo)
+    return src
+
+
+def _open_url(url: str) -> Source:
+    """The store's blob-less copy of `url`. A credential in the URL (userinfo) goes to
+    git as a header: the copy's config and git's argv hold the URL without it."""
+    label = redact_url(url)
+    for value in url_secrets(url):
+        from skillsync.secrets import register
+
+        register(value)
+    clean, auth = git.url_auth(url)
+    env = remote_env(auth)      # SERVE_ENV's entries, then the header (both GIT_CONFIG_* lists)
+    dest = source_dir(clean)
+    try:
+        if not (dest / "HEAD").exists():
+            git.run([*_NO_GC, "clone", "--bare", "--filter=blob:none", "--quiet", "--",
+                     transport_url(clean), str(dest)], env=env)
+        else:
+            git.run(["--git-dir", str(dest), *_NO_GC, "fetch", "--quiet", "--prune", "--tags",
+                     "--force", "origin", "+refs/heads/*:refs/heads/*"], env=env)
+    except GitError as exc:
+        raise SourceError(f"cannot clone: {_detail(exc)}", where=label) from None
+    return Source(dest, label, cloned=True, env=env)
+
+
+def _open_local(source: str) -> Source:
+    p = Path(source).expanduser()
+    if not p.exists():
+        raise SourceError("no such directory", where=source)
+    if not p.is_dir():
+        raise SourceError("not a directory", where=source)
+    p = p.resolve()
+    proc = git.run(["rev-parse", "--is-bare-repository", "--absolute-git-dir"], p, check=False)
+    if proc.returncode != 0:
+        raise SourceError("not a git repository", where=str(p))
+    bare, git_dir = proc.stdout.decode().split("\n")[:2]
+    if Path(git_dir) != p:
+        top = git.out(["rev-parse", "--show-toplevel"], p) if bare == "false" else git_dir
+        if Path(top) != p:
+            raise SourceError(f"not a git repository (it is inside {top}; give that path)",
+                              where=str(p))
+    origin = git.run(["config", "--get", "remote.origin.url"], p, check=False)
+    url = origin.stdout.decode("utf-8", "replace").strip()
+    # git_dir is the repository's own directory (.git of a work tree): the sync lends its
+    # objects/ to each target's scratch repository through objects/info/alternates.
+    return Source(Path(git_dir), redact_url(url) if origin.returncode == 0 and url else str(p),
+                  checkout=source, work_tree=p if bare == "false" else None)
 
 
 def git_dir_of(path: str) -> Path | None:
@@ -60,32 +273,6 @@ def locate(src: Mapping[str, Any], override: str | None = None) -> str:
         if gd is not None and git.has_commit(gd, commit):
             return checkout
     return str(src["repo"])
-
-
-def open_source(repo: str, commit: str) -> Path:
-    """A local git directory that holds `commit` and its blobs.
-
-    A local source is used in place (read only). A URL is cloned bare and
-    blob-less into the cache once and fetched by commit afterwards.
-    """
-    if git.is_local(repo) and Path(repo).expanduser().exists():
-        gd = git_dir_of(str(Path(repo).expanduser()))
-        if gd is None:
-            raise SourceError(f"not a git repository: {repo}")
-    else:
-        key = hashlib.sha256(repo.encode()).hexdigest()[:24]
-        gd = cache_dir() / "sources" / f"{key}.git"
-        try:
-            if not gd.exists():
-                git.run(["clone", "-q", "--bare", "--filter=blob:none", "--", transport_url(repo),
-                         str(gd)], env=SERVE_ENV)
-            if not git.has_commit(gd, commit):
-                git.run(["--git-dir", str(gd), "fetch", "-q", "origin", commit], env=SERVE_ENV)
-        except GitError as exc:
-            raise SourceError(f"cannot fetch the source {repo}: {exc}") from None
-    if not git.has_commit(gd, commit):
-        raise SourceError(f"source {repo} does not have commit {commit}")
-    return gd
 
 
 def tag_commit(repo: str, ref: str) -> str | None:

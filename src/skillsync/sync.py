@@ -388,7 +388,7 @@ def _run_sync(manifest: dict[str, Any], targets: Sequence[Target], run: RunDir,
             done(res)
     src = manifest["source"]
     source_repo = locate(src, opts.source)   # the recorded checkout, else source.repo
-    source_dir = open_source(source_repo, src["commit"])
+    source_dir = open_source(source_repo, src["commit"]).git_dir
     stop: str | None = None
     for i, ids in enumerate(policy.waves(routes)):
         if stop is None and opts.check_tag:

@@ -51,7 +51,7 @@ def sync_target(ctx: cli.RunContext, /, *, target: str, manifest: str,
         run.log("result", status, route.reason, target=chosen.id)
     else:
         src = doc["source"]
-        source_dir = open_source(locate(src, opts.source), src["commit"])
+        source_dir = open_source(locate(src, opts.source), src["commit"]).git_dir
         result = sync_one(chosen, doc, run, source_dir, opts, wave=route.wave)
     cli.emit_json(result.as_dict(), output)
     cli.say(f"{result.status:9} {chosen.id}: {result.message}  (run dir {run.path})")
