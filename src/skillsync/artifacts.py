@@ -26,7 +26,7 @@ import json
 import re
 import stat
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -146,27 +146,10 @@ def kind_of(relpath: str) -> str | None:
 
 
 # -- schemas --------------------------------------------------------------------------------
-def _inline_refs(node: Any, defs: Mapping[str, Any]) -> Any:
-    """Replace local `{"$ref": "#/$defs/x"}` by the definition: jsonschema's reference
-    lookups dominate validation time (manifest.py measured ~6x), and ours are acyclic."""
-    if isinstance(node, dict):
-        ref = node.get("$ref")
-        if isinstance(ref, str) and ref.startswith("#/$defs/"):
-            rest = {k: v for k, v in node.items() if k != "$ref"}
-            return {**_inline_refs(defs[ref.removeprefix("#/$defs/")], defs),
-                    **_inline_refs(rest, defs)}
-        return {k: _inline_refs(v, defs) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_inline_refs(v, defs) for v in node]
-    return node
-
-
-@functools.cache
 def schema(name: str) -> dict[str, Any]:
-    from importlib.resources import files
+    from skillsync.jsonschemas import load
 
-    data: dict[str, Any] = json.loads((files("skillsync") / "schemas" / name).read_text("utf-8"))
-    return data
+    return load(name)
 
 
 def _validator(name: str) -> Any:
@@ -182,10 +165,9 @@ _SHIPPED_MECHANISMS = ["pull-request", "push", "submodule", "webhook"]
 def _compiled(name: str, known: tuple[str, ...]) -> Any:
     # Compiled once per process and set of mechanisms (issue 17 measures start-up;
     # jsonschema is imported only when a run-directory file is actually read).
-    import jsonschema
+    from skillsync.jsonschemas import compile_schema
 
-    raw = _with_mechanisms(schema(name), list(known))
-    return jsonschema.Draft202012Validator(_inline_refs(raw, raw.get("$defs", {})))
+    return compile_schema(_with_mechanisms(schema(name), list(known)))
 
 
 def _with_mechanisms(node: Any, known: list[str]) -> Any:

@@ -25,7 +25,7 @@ import yaml
 from skillsync.errors import ConfigError
 from skillsync.findings import Finding
 from skillsync.paths import show
-from skillsync.yamlsafe import Document, Path_
+from skillsync.yamlsafe import Document
 
 NAME_MAX = 64
 DESCRIPTION_MAX = 1024
@@ -100,78 +100,14 @@ def parse_front_matter(text: str, path: str) -> FrontMatter:
 # --------------------------------------------------------------------------- YAML
 
 
-class _Loader(yaml.SafeLoader):
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
-            raise yaml.MarkedYAMLError(None, None, "YAML aliases are not allowed in front matter",
-                                       mark)
-        return super().compose_node(parent, index)
-
-
-# libyaml composes ~20x faster than pure-Python PyYAML (a release reads hundreds of
-# front matters), but it resolves aliases silently into shared nodes. So: compose
-# fast, and when a node turns up twice (an alias), compose again with `_Loader`,
-# which reports the alias at its own line.
-_FAST_LOADER: Any = getattr(yaml, "CSafeLoader", None)
-
-
-class _AliasSeen(Exception):
-    pass
-
-
 def _load(text: str, file: str, *, first_line: int) -> Document:
-    doc = Document(None, file)
-    for loader in (_FAST_LOADER, _Loader) if _FAST_LOADER else (_Loader,):
-        try:
-            node = yaml.compose(text, Loader=loader)
-            if node is not None:
-                doc.data = _build(node, (), doc, first_line, set())
-            return doc
-        except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            line = (mark.line + first_line) if mark else first_line
-            problem = exc.problem or exc.context or "invalid YAML"
-            raise ConfigError(f"invalid YAML in front matter: {problem}",
-                              where=f"{file}:{line}") from None
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"invalid YAML in front matter: {exc}", where=file) from None
-        except _AliasSeen:
-            doc = Document(None, file)
-    raise ConfigError("YAML aliases are not allowed in front matter", where=file)
+    """Front matter through the one strict YAML builder (skillsync.yamlsafe); a plain
+    non-string scalar stays a `Scalar` remembering what YAML would read it as, so the
+    spec checks can say "1.10 would be read as the number 1.1" with its line."""
+    from skillsync import yamlsafe
 
-
-def _build(node: yaml.Node, path: Path_, doc: Document, off: int, seen: set[int]) -> Any:
-    if id(node) in seen:
-        raise _AliasSeen
-    seen.add(id(node))
-    if len(seen) > _MAX_NODES:
-        raise ConfigError("front matter too large", where=doc.file)
-    line = node.start_mark.line + off
-    doc.lines[path] = line
-    if isinstance(node, yaml.MappingNode):
-        out: dict[str, Any] = {}
-        for key_node, value_node in node.value:
-            kline = key_node.start_mark.line + off
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                raise ConfigError("YAML merge keys (<<) are not allowed",
-                                  where=f"{doc.file}:{kline}")
-            if not isinstance(key_node, yaml.ScalarNode):
-                raise ConfigError("mapping keys must be plain strings", where=f"{doc.file}:{kline}")
-            key = str(key_node.value)
-            if key in out:
-                raise ConfigError(f"duplicate key '{key}'", where=f"{doc.file}:{kline}")
-            out[key] = _build(value_node, (*path, key), doc, off, seen)
-            doc.lines[(*path, key)] = kline
-        return out
-    if isinstance(node, yaml.SequenceNode):
-        return [_build(n, (*path, i), doc, off, seen) for i, n in enumerate(node.value)]
-    assert isinstance(node, yaml.ScalarNode)
-    if node.style or node.tag == "tag:yaml.org,2002:str":
-        return node.value
-    if node.tag == "tag:yaml.org,2002:null":
-        return None
-    return Scalar(node.value, _reads_as(node))
+    return yamlsafe.load(text, file, first_line=first_line, what="front matter",
+                         scalar=lambda node, _where: Scalar(node.value, _reads_as(node)))
 
 
 def _reads_as(node: yaml.ScalarNode) -> str:

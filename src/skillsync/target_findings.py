@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import difflib
 import functools
-import json
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -89,11 +88,9 @@ def _type_name(value: Any) -> str:
 
 @functools.cache
 def _schema() -> dict[str, Any]:
-    from importlib.resources import files
+    from skillsync.jsonschemas import load
 
-    text = (files("skillsync") / SCHEMA_RESOURCE).read_text(encoding="utf-8")
-    loaded: dict[str, Any] = json.loads(text)
-    return loaded
+    return load(SCHEMA_RESOURCE.removeprefix("schemas/"))
 
 
 @functools.cache
