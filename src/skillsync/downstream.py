@@ -104,6 +104,7 @@ class TargetRepo:
     rejected: str | None = None                         # why the server refused a push
     _fetched: set[str] = field(default_factory=set)
     _in_place: bool = False
+    _borrowed: bool = False
 
     # -- remote refs -------------------------------------------------------------
     def heads(self, branches: Sequence[str], *, prefix: str = "",
@@ -173,9 +174,6 @@ class TargetRepo:
                     "\tpromisor = true\n\tpartialclonefilter = blob:none\n"
                     + (f"\tuploadpack = {LOCAL_UPLOAD_PACK}\n" if url.startswith("file:") else "")
                 )
-            if self.source_git_dir is not None:
-                alt = self.git_dir / "objects" / "info" / "alternates"
-                alt.write_text(str(Path(self.source_git_dir).resolve() / "objects") + "\n")
         if branches:
             self.counters.fetches += 1
             specs = [f"+refs/heads/{b}:refs/remotes/origin/{b}" for b in branches]
@@ -185,6 +183,16 @@ class TargetRepo:
             except GitError as exc:
                 raise gitauth.check(exc, "fetch", self.url) from None
         return self.git_dir
+
+    def _borrow(self) -> None:
+        """Lend the source's objects to the scratch repository (objects/info/alternates),
+        before the first commit is built: the push sends the release's blobs from there.
+        Not at `open`: a no-op never needs the source, and opening it costs processes."""
+        if self.source_git_dir is None or self._borrowed or self.git_dir is None:
+            return
+        alt = self.git_dir / "objects" / "info" / "alternates"
+        alt.write_text(str(Path(self.source_git_dir).resolve() / "objects") + "\n")
+        self._borrowed = True
 
     def fetch_commits(self, shas: Iterable[str]) -> None:
         """Fetch these commits (depth 1, no blobs) into the scratch repository.
@@ -275,6 +283,7 @@ class TargetRepo:
         from skillsync import paths
 
         assert self.git_dir is not None
+        self._borrow()
         for path in changes:
             problem = paths.problem(path)
             if problem:
@@ -351,6 +360,7 @@ class TargetRepo:
 
     def push(self, refspecs: Sequence[str], *, leases: Sequence[str] = ()) -> None:
         """Push atomically (all refs or none); `leases` are --force-with-lease=ref:expect."""
+        self._borrow()
         self.counters.pushes += 1
         args = ["push", "--atomic", "--porcelain",
                 *[f"--force-with-lease={lease}" for lease in leases], "origin", *refspecs]

@@ -56,6 +56,10 @@ class ReleaseRefused(SkillsyncError):
     exit_code = EXIT_USAGE
 
 
+class GateRefused(ReleaseRefused):
+    """The pre-sync validation refused the release: no target of the run is written."""
+
+
 class TargetError(SkillsyncError):
     """One target failed; the run goes on with the others."""
 

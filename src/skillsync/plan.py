@@ -83,6 +83,17 @@ def selected_skills(manifest: Mapping[str, Any], target: Target) -> list[dict[st
     ]
 
 
+def placement_key(target: Target) -> str:
+    """What decides which files land where in `target` (not where the repository is):
+    recorded in each sync commit's trailers, so a later run can tell from the head
+    commit alone that the branch holds this release placed this way."""
+    import hashlib
+
+    text = "\0".join([target.mechanism, target.dest, ",".join(target.skills),
+                      repr(sorted(target.adapters))])
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
 def write_dirs(target: Target) -> tuple[str, ...]:
     """Where release files may land in `target`: its `dest` and the directories its
     adapters are placed in (both from the target file, checked by the path policy)."""

@@ -187,6 +187,34 @@ def open_source(source: str | Mapping[str, Any], commit: str | None = None) -> S
     return src
 
 
+class LazySource:
+    """A source opened on first use: a no-op sync never reads the source, so one
+    sync-target process (a CI matrix job) should not pay for finding and opening it
+    (seven git processes of the eight a warm no-op ran; issue 17). It stands for the
+    source's git directory wherever a path is taken, like Source."""
+
+    def __init__(self, src: Mapping[str, Any], override: str | None = None) -> None:
+        self._src, self._override = src, override
+        self._opened: Source | None = None
+
+    @property
+    def source(self) -> Source:
+        if self._opened is None:
+            self._opened = open_source(locate(self._src, self._override),
+                                       str(self._src["commit"]))
+        return self._opened
+
+    @property
+    def git_dir(self) -> Path:
+        return self.source.git_dir
+
+    def __fspath__(self) -> str:
+        return str(self.source.git_dir)
+
+    def __str__(self) -> str:
+        return self.__fspath__()
+
+
 def _open_url(url: str) -> Source:
     """The store's blob-less copy of `url`. A credential in the URL (userinfo) goes to
     git as a header: the copy's config and git's argv hold the URL without it."""

@@ -17,15 +17,16 @@ process at: locked, snapshot, push, pushed, applied, verified.
 from __future__ import annotations
 
 import os
+import threading
 import traceback
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from skillsync import defaults, gitauth, mechanisms, pacing, policy
 from skillsync.downstream import TargetRepo, checkpoint
-from skillsync.errors import EXIT_FAILED, EXIT_HALTED, EXIT_OK, SkillsyncError
+from skillsync.errors import EXIT_FAILED, EXIT_HALTED, EXIT_OK, GateRefused, SkillsyncError
 from skillsync.mechanisms.base import Context, Mechanism, Result
 from skillsync.model import Decision, Status, Target
 from skillsync.plan import Plan
@@ -45,6 +46,11 @@ class Options:
     source: str | None = None     # where to read source blobs (default: manifest's source.repo)
     check_tag: bool = True
     gate: bool = True             # run the pre-sync validation first (issue 12); tests only
+    # One target per process (sync-target, a CI matrix job): the cheap checks first, the
+    # full validation (every blob re-read) only once a write is decided, so a no-op
+    # process costs an ls-remote, not a pass over the whole release (issue 17).
+    gate_before_write: bool = False
+    gate_label: str = "manifest"
     locks: bool = True            # source flock + per-target lock ref (live runs only)
     # seconds to wait for a lock another run holds (0: stop at once with the reason)
     lock_wait: float = field(default_factory=lambda: _env_float("SKILLSYNC_LOCK_WAIT", 0.0))
@@ -99,12 +105,14 @@ def sync_one(target: Target, manifest: dict[str, Any], run: RunDir, source_git_d
             )
         plan = _plan(ctx, mech, manifest, target, opts)
         result = _decided(ctx, plan, opts)
+        if result is None and opts.gate_before_write:
+            _full_gate(manifest, run, opts)
         if result is None:
             if opts.dry_run:
                 # Read only, like the plan; written only inside the run directory.
                 _snapshot(ctx, mech, plan, None)
                 result = Result(target.id, target.mechanism, Status.PLANNED,
-                                     f"dry run: would {plan.reason}", changes=plan.counts())
+                                f"dry run: would {plan.reason}", changes=plan.counts())
             else:
                 if opts.locks and target.repo:
                     tlock = TargetLock(target.repo, ctx.git_env, run.run_id, target=target.id,
@@ -123,6 +131,8 @@ def sync_one(target: Target, manifest: dict[str, Any], run: RunDir, source_git_d
                     _snapshot(ctx, mech, plan, heads)
                     checkpoint("snapshot")
                     result = _apply(ctx, mech, plan, opts)
+    except GateRefused:
+        raise              # the release itself is refused: nothing anywhere, exit 2
     except LockBusy as exc:
         result = Result(target.id, target.mechanism, Status.FAILED, str(exc), error=str(exc))
     except SkillsyncError as exc:
@@ -316,20 +326,47 @@ def _policy_check(plan: Any, manifest: dict[str, Any], target: Target, opts: Opt
 def gate(manifest: dict[str, Any], run: RunDir, opts: Options, label: str = "manifest"
          ) -> None:
     """The pre-sync validation on the manifest this run uses, before any target is
-    read or written (ReleaseRefused, exit 2, when it fails)."""
-    from skillsync.gate import check_manifest, require_valid
-    from skillsync.source import locate
+    read or written (ReleaseRefused, exit 2, when it fails). With
+    `opts.gate_before_write` only the cheap checks run here; the rest before the
+    first write (`_full_gate`)."""
+    from skillsync.gate import check_manifest
 
     if not opts.gate:
         return
     try:
         check_manifest(manifest, label)
-        # The recorded checkout while it holds the commit, else source.repo (issue 13).
-        require_valid(manifest, locate(manifest["source"], opts.source), label)
     except SkillsyncError as exc:
         run.log("gate", "failed", str(exc))
         raise
-    run.log("gate", "ok", "the release passed the pre-sync validation")
+    if not opts.gate_before_write:
+        _full_gate(manifest, run, replace(opts, gate_label=label))
+
+
+_GATED: dict[tuple[str, str, str], SkillsyncError | None] = {}
+_GATE_LOCK = threading.Lock()
+
+
+def _full_gate(manifest: dict[str, Any], run: RunDir, opts: Options) -> None:
+    """The whole pre-sync validation, once per run and release (the workers of one run
+    share it; another run checks again: a tag may have moved in between)."""
+    from skillsync.gate import require_valid
+    from skillsync.source import locate
+
+    source = locate(manifest["source"], opts.source)  # the checkout, else source.repo
+    key = (str(run.path), str(manifest.get("digest")), source)
+    with _GATE_LOCK:
+        if key not in _GATED:
+            try:
+                require_valid(manifest, source, opts.gate_label)
+            except SkillsyncError as exc:
+                _GATED[key] = exc
+                run.log("gate", "failed", str(exc))
+            else:
+                _GATED[key] = None
+                run.log("gate", "ok", "the release passed the pre-sync validation")
+        refused = _GATED[key]
+    if refused is not None:
+        raise GateRefused(refused.message, where=refused.where)
 
 
 def run_sync(manifest: dict[str, Any], targets: Sequence[Target], run: RunDir,

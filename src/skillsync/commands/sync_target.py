@@ -6,6 +6,7 @@ CI runs one per matrix job against a shared manifest and run directory;
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from skillsync import cli
 from skillsync.commands import _args
@@ -28,7 +29,7 @@ def sync_target(ctx: cli.RunContext, /, *, target: str, manifest: str,
     """Sync the one target `target` to the release of `manifest`."""
     from skillsync import policy
     from skillsync.runlog import run_dir_for
-    from skillsync.source import locate, open_source
+    from skillsync.source import LazySource
     from skillsync.sync import gate, release_of, sync_one, target_meta
     from skillsync.targets import select
 
@@ -38,8 +39,10 @@ def sync_target(ctx: cli.RunContext, /, *, target: str, manifest: str,
     ctx.attach(run.path)
     if not run.manifest_path.exists():
         run.write("manifest.json", doc)
-    opts = flags.options()
-    gate(doc, run, opts, "stdin" if manifest == "-" else manifest)
+    # One target in this process: the full validation waits for a decided write.
+    label = "stdin" if manifest == "-" else manifest
+    opts = replace(flags.options(), gate_before_write=True, gate_label=label)
+    gate(doc, run, opts, label)
     route = policy.route(release_of(doc), [chosen], allow_major=opts.allow_major)[0]
     if route.decision != "sync":
         from skillsync.mechanisms.base import Result
@@ -51,7 +54,7 @@ def sync_target(ctx: cli.RunContext, /, *, target: str, manifest: str,
         run.log("result", status, route.reason, target=chosen.id)
     else:
         src = doc["source"]
-        source_dir = open_source(locate(src, opts.source), src["commit"]).git_dir
+        source_dir = LazySource(src, opts.source)   # opened only when a write needs it
         result = sync_one(chosen, doc, run, source_dir, opts, wave=route.wave)
     cli.emit_json(result.as_dict(), output)
     cli.say(f"{result.status:9} {chosen.id}: {result.message}  (run dir {run.path})")

@@ -250,10 +250,16 @@ def commit_message(ctx: Context, summary: str, body: str = "") -> str:
     lines = [summary, ""]
     if body:
         lines += [body, ""]
+    from skillsync.plan import placement_key
+
     lines += [
         f"Skillsync-Source: {src['repo']}",
         f"Skillsync-Commit: {src['commit']}",
         f"Skillsync-Version: {ctx.version}",
         f"Skillsync-Run: {ctx.run.run_id}",
+        # With these two a later run knows from the head commit alone that the branch
+        # holds exactly this release, placed this way (a cold no-op reads no blob).
+        f"Skillsync-Digest: {ctx.manifest['digest']}",
+        f"Skillsync-Placement: {placement_key(ctx.target)}",
     ]
     return "\n".join(lines) + "\n"

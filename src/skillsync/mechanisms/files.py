@@ -15,6 +15,7 @@ from skillsync.plan import (
     desired_files,
     file_plan,
     new_lock,
+    placement_key,
     selected_skills,
     write_dirs,
     write_roots,
@@ -69,6 +70,15 @@ class FileSync(GitMechanism):
             return plan
         fetch = [b for b in (t.branch, work) if b and b in heads]
         self.repo.open(fetch)
+        if head and not work and self._is_this_release(ctx, head):
+            # A cold no-op from the head commit's trailers alone: no lock blob read, no
+            # tree listed (issue 17). Any later edit would be a new commit on top.
+            write_cache(self._cache_key(ctx), {"head": head, "digest": digest,
+                                                "work_head": None, "complete": True})
+            return Plan(t.id, t.mechanism, Decision.NO_OP,
+                        f"already at {ctx.version} (branch head {head[:12]} is its sync "
+                        "commit)", ctx.version, ctx.manifest["source"]["commit"], t.branch,
+                        head, previous_version=ctx.version)
         desired = desired_files(ctx.manifest, t)
         for tip in {heads[b] for b in fetch}:
             self.repo.check_dirs(tip, write_dirs(t))
@@ -92,6 +102,13 @@ class FileSync(GitMechanism):
                                                 "work_head": heads.get(work) if work else None,
                                                 "complete": True})
         return plan
+
+    def _is_this_release(self, ctx: Context, head: str) -> bool:
+        assert self.repo is not None
+        trailers = self.repo.trailers(head)
+        return (trailers.get("Skillsync-Digest") == ctx.manifest["digest"]
+                and trailers.get("Skillsync-Placement") == placement_key(ctx.target)
+                and "Skillsync-Rollback-Of" not in trailers)
 
     def _plan_skills_lock(self, ctx: Context, plan: Plan, head: str) -> None:
         """Keep the `skills` CLI's skills-lock.json correct for the skills we sync
