@@ -87,14 +87,14 @@ def measure_link(args: argparse.Namespace, link: Link, syncs: Syncs,
             raw[mode]["p1"].append(out)
             if r == 0:
                 problems += fleet.check(f"skillsync {MODES[mode]}, {link.label}", n)
-            say(f"    P1 {MODES[mode]:12} {out['seconds']:7.2f}s  {out['statuses']}")
+            say(f"    P1 {MODES[mode]:19} {out['seconds']:7.2f}s  {out['statuses']}")
             out = go(n, cache)
             raw[mode]["p2_warm"].append(out)
-            say(f"    P2 warm {MODES[mode]:7} {out['seconds']:7.2f}s  {out['statuses']}")
+            say(f"    P2 warm {MODES[mode]:14} {out['seconds']:7.2f}s  {out['statuses']}")
             out = (syncs.one_process(n, work / f"cache-cold-{link.name}-{r}") if mode == "one"
                    else syncs.per_process(n, work / f"cache-cold-{link.name}-pp-{r}", cold=True))
             raw[mode]["p2_cold"].append(out)
-            say(f"    P2 cold {MODES[mode]:7} {out['seconds']:7.2f}s  {out['statuses']}")
+            say(f"    P2 cold {MODES[mode]:14} {out['seconds']:7.2f}s  {out['statuses']}")
             if mode == "process" and r == 0 and args.startup_runs:
                 noop = baselines.noop_process(syncs, n, cache, args.startup_runs,
                                               noop_sample(fleet.spec(n)))
@@ -104,18 +104,18 @@ def measure_link(args: argparse.Namespace, link: Link, syncs: Syncs,
                 fleet.reset(syncs.git_srv, syncs.gh)
                 out = syncs.one_process(n, work / f"cache-nv-{link.name}-{r}", verify=False)
                 raw[mode]["p1_no_verify"].append(out)
-                say(f"    P1 no verify      {out['seconds']:7.2f}s  {out['statuses']}")
+                say(f"    P1 no verify           {out['seconds']:7.2f}s  {out['statuses']}")
         fleet.reset(syncs.git_srv, syncs.gh)
         floor.append(baselines.shell(syncs, n, "1"))
         if r == 0:
             problems += fleet.check(f"floor, {link.label}", n)
-        say(f"    P1 floor          {floor[-1]['seconds']:7.2f}s")
+        say(f"    P1 floor               {floor[-1]['seconds']:7.2f}s")
         if r < args.naive_repeat:
             fleet.reset(syncs.git_srv, syncs.gh)
             naive.append(baselines.shell(syncs, n, "full"))
             if r == 0:
                 problems += fleet.check(f"naive, {link.label}", n, sample=3)
-            say(f"    P1 naive          {naive[-1]['seconds']:7.2f}s")
+            say(f"    P1 naive               {naive[-1]['seconds']:7.2f}s")
     # A sync that did not deliver makes the run meaningless (problems, exit 1); a re-sync
     # that did more than a no-op is a finding, reported with P2.
     out_link: dict[str, Any] = {"link": {"name": link.name, "label": link.label,
@@ -171,6 +171,7 @@ def memory(args: argparse.Namespace, syncs: Syncs, links: dict[str, Any],
 def run(args: argparse.Namespace, syncs: Syncs, load_start: list[float]) -> dict[str, Any]:
     """Every measurement; `load_start` is the load average when the bench started."""
     fleet = syncs.fleet
+    code = code_version()   # before measuring: what ran, even if the tree changes meanwhile
     problems: list[str] = []
     findings: list[str] = []
     shim_ms = syncs.counter.overhead_ms()
@@ -198,7 +199,7 @@ def run(args: argparse.Namespace, syncs: Syncs, load_start: list[float]) -> dict
                    "subset_targets": sum(s["skills"] != ["*"] for s in specs),
                    "release": f"{OLD} -> {NEW}", "naive_runs": min(args.repeat,
                                                                    args.naive_repeat)},
-        "code": code_version(),
+        "code": code,
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                     "scratch_fs": filesystem_of(fleet.work), "loadavg_start": load_start,
                     "loadavg_end": [round(x, 2) for x in os.getloadavg()],
