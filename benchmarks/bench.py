@@ -104,6 +104,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                         " else the system temp dir); removed at the end")
     p.add_argument("--workdir", type=Path,
                    help="an empty directory for the scratch repositories, kept afterwards")
+    p.add_argument("--serve", type=float, default=0, metavar="SECONDS",
+                   help="instead of measuring: sync the fleet once, write scripts that time a "
+                        "warm no-op sync-target and its baselines from outside into "
+                        "WORKDIR/noop/, and serve the fleet this long (needs --workdir)")
     p.add_argument("--child-sync", help=argparse.SUPPRESS)
     p.add_argument("--child-manifest", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
@@ -111,6 +115,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                                                                       args.naive_repeat) < 0:
         p.error("--targets, --repeat and --source-skills must be >= 1, --startup-runs and "
                 "--naive-repeat >= 0")
+    if args.serve and not args.workdir:
+        p.error("--serve needs --workdir (the scripts it writes live there)")
+    if args.serve:
+        args.memory_sizes = []
     if any(s < 1 for s in args.memory_sizes):
         p.error("--memory-sizes: fleet sizes are >= 1")
     try:
@@ -169,10 +177,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     register(token)
     try:
         with servers(work, token) as (git_srv, gh):
-            say(f"bench: {args.targets} targets, links "
-                f"{', '.join(link.label for link in args.links)}, modes "
-                f"{', '.join(args.modes)}, repeat {args.repeat}, jobs {args.jobs}, "
-                f"work dir {work}")
+            what = "serving" if args.serve else (
+                f"links {', '.join(link.label for link in args.links)}, modes "
+                f"{', '.join(args.modes)}, repeat {args.repeat}")
+            say(f"bench: {args.targets} targets, {what}, jobs {args.jobs}, work dir {work}")
             fleet = Fleet(work, token, max([args.targets, *args.memory_sizes]),
                           canary=not args.no_canary, history_mb=args.history_mb,
                           skills=args.source_skills)
@@ -180,6 +188,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             say(f"  setup: source {fleet.timings['generate_source_s']}s, fleet "
                 f"{fleet.timings['setup_fleet_s']}s")
             syncs = Syncs(fleet, git_srv, gh, GitCounter(work), args.jobs)
+            if args.serve:
+                suite.serve(args, syncs)
+                return 0
             data = suite.run(args, syncs, load_start)
     finally:
         if not args.workdir:

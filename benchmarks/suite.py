@@ -255,3 +255,67 @@ def filesystem_of(path: Path) -> str:
     except OSError:
         pass
     return kind
+
+
+SERVE_SCRIPTS = {
+    # Each runs one measured command with the fleet's environment (env.sh, mode 0600: the
+    # bench's loopback token is in it, and the header ls-remote sends, as auth_env builds
+    # it: in the environment, never in an argv).
+    "sync-target.sh": "exec {sync_target}\n",
+    "python.sh": "exec python3 -c pass\n",
+    "import.sh": "exec python3 -c 'import sys; sys.path.insert(0, \"{src}\"); "
+                 "from skillsync.commands.sync_target import main'\n",
+    "ls-remote.sh": ". {auth}\nexec git ls-remote -- {url} refs/heads/main\n",
+}
+
+
+def serve(args: argparse.Namespace, syncs: Syncs) -> None:
+    """Sync the fleet once (one process, warm cache), write scripts that time a warm no-op
+    `sync-target` of t001 and its baselines from outside, and serve the fleet for
+    `args.serve` seconds (Ctrl-C stops sooner)."""
+    import shlex
+    import signal
+    import time
+
+    from benchmarks.fleet import TOKEN_ENV
+
+    fleet, work = syncs.fleet, syncs.fleet.work
+    fleet.reset(syncs.git_srv, syncs.gh)
+    cache = work / "cache-serve"
+    out = syncs.one_process(args.targets, cache)
+    if out["statuses"] != {"synced": args.targets}:
+        raise SystemExit(f"bench: error: the fleet did not sync: {out['failed']}")
+    tid = fleet.spec(args.targets)[min(1, args.targets - 1)]["id"]
+    job = syncs.job_dir(tid)
+    keep = ("HOME", "XDG_CONFIG_HOME", "GIT_CONFIG_NOSYSTEM", "GIT_CONFIG_GLOBAL", "LC_ALL",
+            "GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL",
+            "GIT_TERMINAL_PROMPT", "TMPDIR", TOKEN_ENV)
+    env = {k: os.environ[k] for k in keep} | {
+        "SKILLSYNC_CACHE": str(cache), "PATH": syncs.counter.env()["PATH"].split(
+            os.pathsep, 1)[1]}   # the venv first, no git shim
+    d = work / "noop"
+    d.mkdir()
+    (d / "env.sh").write_text("".join(f"export {k}={shlex.quote(v)}\n" for k, v in env.items()))
+    (d / "env.sh").chmod(0o600)
+    from skillsync.git import auth_env
+
+    (d / "auth.sh").write_text("".join(f"export {k}={shlex.quote(v)}\n"
+                                       for k, v in auth_env(fleet.token).items()))
+    (d / "auth.sh").chmod(0o600)
+    fields = {"sync_target": shlex.join(syncs.sync_target_argv(tid, args.targets, job)),
+              "src": str(ROOT / "src"), "auth": str(d / "auth.sh"), "url": fleet.url_of(tid)}
+    for name, body in SERVE_SCRIPTS.items():
+        (d / name).write_text(f'#!/bin/bash\n. "{d}/env.sh"\n' + body.format(**fields))
+        (d / name).chmod(0o700)
+    say(f"bench: serving {args.targets} synced targets for {args.serve}s; time from outside:")
+    for name in SERVE_SCRIPTS:
+        say(f"  {d / name}")
+    def stop(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt   # SIGTERM too: the servers stop their CGI children
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        for _ in range(int(args.serve)):   # bounded: one second a turn
+            time.sleep(1)
+    except KeyboardInterrupt:
+        pass
