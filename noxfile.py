@@ -61,4 +61,6 @@ def fuzz(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """Benchmarks: fleet sync vs the git floor and a naive baseline (ratios, one run)."""
     session.install("-e", ".[test]")
+    # The instrument first, at a tiny size (structure and counters, no timing).
+    session.run("pytest", "-q", "tests/test_bench_smoke.py", env={"SKILLSYNC_BENCH_SMOKE": "1"})
     session.run("python", "benchmarks/bench.py", *session.posargs)
