@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 from skillsync import git
 from skillsync.errors import ConfigError, UsageError
 from skillsync.findings import Finding
-from skillsync.model import Auth, Forge, Notify, Submodule, Target
+from skillsync.model import Auth, Forge, Notify, Signing, Submodule, Target
 
 if TYPE_CHECKING:
     from skillsync.yamlsafe import Document
@@ -38,7 +38,8 @@ MAX_FILE_BYTES = 256 * 1024  # a target file is a screenful; anything larger is 
 # Values of these keys may hold something secret-looking by mistake (a token pasted into
 # auth.env, credentials in a URL): error messages never echo them (RELIABILITY.md 15-16).
 _SENSITIVE = {("auth", "env"), ("auth", "app_id_env"), ("auth", "key_env"), ("url",), ("repo",),
-              ("forge", "api_url")}
+              ("forge", "api_url"),
+              ("signing", "key_env")}
 
 
 @dataclass
@@ -320,6 +321,8 @@ def _describe(
                 why = ""
                 if not path and mechanism and key in ("url", "repo", "submodule"):
                     why = f" (required for {mechanism} targets)"
+                elif not path and key == "forge":
+                    why = " (signing method api creates the commits through the forge API)"
                 yield doc.where(path), "target-missing-key", f"{scope}missing key '{key}'{why}"
         return
     if custom and path and not custom.startswith(str(path[0])):
@@ -530,6 +533,7 @@ def _build(data: dict[str, Any], path: Path, repo: str | None) -> Target:
     notify_data = data.get("notify") or {}
     sub_data = data.get("submodule")
     forge_data = data.get("forge")
+    signing_data = data.get("signing")
     adapters_raw = data.get("adapters") or []
     if isinstance(adapters_raw, dict):
         adapters = tuple((str(k), str(v)) for k, v in adapters_raw.items())
@@ -569,6 +573,8 @@ def _build(data: dict[str, Any], path: Path, repo: str | None) -> Target:
         forge=Forge(api_url=forge_data.get("api_url", Forge().api_url),
                     repository=forge_data["repository"]) if forge_data else None,
         agents=tuple(data["agents"]) if "agents" in data else None,
+        signing=Signing(method=signing_data["method"], key_env=signing_data.get("key_env"))
+        if signing_data else None,
         extra=extra,
     )
 
