@@ -60,7 +60,7 @@ def _health_findings(targets: Path | None) -> list[Any]:
         raise UsageError("--remote needs a targets directory")
     out = []
     for h in check_all([t for t in load_targets(targets) if t.enabled]):
-        out += [Finding(str(h.target.source_file), f"health-{c.name}", "error",
+        out += [Finding(str(h.target.source_file), f"health-{c.name}", c.severity,
                         f"{h.target.id}: {c.message}")
                 for c in h.checks if not c.ok]
     return out

@@ -103,7 +103,8 @@ class GitSideMixin:
         obj = dict(self._repository(repo))
         obj.update({"has_discussions": False, "network_count": 0, "subscribers_count": 0,
                     "visibility": "public", "allow_forking": True,
-                    "web_commit_signoff_required": False, "delete_branch_on_merge": False})
+                    "web_commit_signoff_required": False, "delete_branch_on_merge": False,
+                    "pushed_at": obj.get("pushed_at") or obj.get("updated_at")})
         headers: dict[str, str] = {}
         if not rec.extra.get("grant"):
             # A user's token: its role on the repository (an App token has permissions
