@@ -55,7 +55,8 @@ while read old new ref; do
   if [ "$old" = "$zero" ]; then range="$new"; else range="$old..$new"; fi
   for c in $(git rev-list $range); do
     if ! out=$(git -c gpg.ssh.allowedSignersFile={allowed} verify-commit "$c" 2>&1); then
-      echo "GH006: Protected branch update failed for $ref: Commits must have verified signatures ($c)" >&2
+      echo "GH006: Protected branch update failed for $ref:" \
+        "Commits must have verified signatures ($c)" >&2
       exit 1
     fi
   done

@@ -122,9 +122,10 @@ def commit_options(signer: Signer | None) -> Iterator[tuple[list[str], dict[str,
 
 def failed(signer: Signer, reason: str) -> SigningError:
     """git could not sign: say with what, never with the key."""
+    last = reason.strip().splitlines()[-1] if reason.strip() else "no reason given"
     return SigningError(
         f"signing the sync commit failed (signing method {signer.method}, key in "
-        f"${signer.key_env}): {secrets.redact(reason.strip().splitlines()[-1] if reason.strip() else 'no reason given')}; "
+        f"${signer.key_env}): {secrets.redact(last)}; "
         "check that the variable holds an unencrypted private key (docs/security.md, "
         "'Signing keys'); nothing pushed")
 

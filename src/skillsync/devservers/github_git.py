@@ -74,9 +74,11 @@ class GitSideMixin:
     token_permissions: dict[str, bool]
     token_scopes: str | None
 
-    # provided by FakeGitHub
-    url: str
-    login: str
+    login: str      # provided by FakeGitHub
+
+    @property
+    def url(self) -> str:  # pragma: no cover - FakeGitHub's
+        raise NotImplementedError
 
     def _side(self, repo: Any) -> RepoSide:
         side: RepoSide = repo.side

@@ -248,7 +248,7 @@ def direct(job: Job, branch: str | None = None, *, restore_to: str = "files") ->
         # What our own sync commit changed may be put back too (only a sync made before
         # containment was proved could have reached outside the write roots).
         within = (*write_area(job), *outside)
-        from skillsync import signing   # a branch that requires signatures (issue 16)
+        from skillsync import signing  # a branch that requires signatures (issue 16)
 
         repo.signer = signing.signer_for(t)
         commit = repo.build_commit(head, changes, message(job, what, counts(changes)),
