@@ -129,6 +129,7 @@ def test_a_missing_signing_key_fails_that_target_before_any_push(
     out = sync(world, "v1.0.0", "r1")
     res = out["results"]["plain"]
     assert res.status == "failed" and "PLAIN_SIGNING_KEY is not set" in res.message
+    assert "fallback" not in res.data      # nothing refused us: set the variable, re-sync
     assert git("--git-dir", str(bare), "for-each-ref") == before
     assert out["results"]["other"].status == "synced"
     assert other.exists()

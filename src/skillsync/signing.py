@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from skillsync import secrets
-from skillsync.errors import AuthError, TargetError
+from skillsync.errors import TargetError
 
 if TYPE_CHECKING:
     from skillsync.downstream import TargetRepo
@@ -49,9 +49,10 @@ TMP_REF_PREFIX = "refs/skillsync/tmp/"
 _GPG_TIMEOUT = 60.0
 
 
-class SigningError(AuthError):
+class SigningError(TargetError):
     """The signing key is missing or unusable: the message names the variable and the fix
-    (a per-target failure, like a missing token)."""
+    (a per-target failure). Not an AuthError: the target did not refuse us, so no manual
+    fallback bundle is written; set the variable and sync again."""
 
 
 @dataclass(frozen=True)

@@ -245,7 +245,10 @@ class FakeGitHub(GitSideMixin, LoopbackServer):
                 "pulls": [self._pull(r, i, full=True) for i in r.pulls()],
                 "issues": [dict(self._issue(r, i), comments_list=[c["body"] for c in i.comments])
                            for i in r.items.values() if not i.is_pull],
-            } for name, r in self.repos.items()}
+            } for name, r in self.repos.items()
+                # A repository only read (it springs into existence on first use) holds
+                # nothing: a dry run's reads leave the state as it was.
+                if r.items or r.labels}
 
     # -- routing --------------------------------------------------------------------------
     def default_error_body(self, status: int) -> Any:
