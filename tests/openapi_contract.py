@@ -51,7 +51,9 @@ def operations() -> set[tuple[str, str]]:
 
 def find_operation(method: str, path: str) -> tuple[str, dict[str, Any]] | None:
     for template, ops in spec()["paths"].items():
-        rx = "^" + re.sub(r"\\\{[^}]+\\\}", r"[^/]+", re.escape(template)) + "$"
+        # {ref} and {branch} take slashes on GitHub (heads/skillsync/1.0.0); others do not.
+        rx = "^" + re.sub(r"\\\{(ref|branch)\\\}", r".+", re.escape(template)) + "$"
+        rx = re.sub(r"\\\{[^}]+\\\}", r"[^/]+", rx)
         if re.match(rx, path) and method.lower() in ops:
             return template, ops[method.lower()]
     return None

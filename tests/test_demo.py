@@ -28,7 +28,15 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
     assert "Demo finished" in err
     runs = tmp_path / ".skillsync" / "demo" / "runs"
     rerun = json.loads((runs / "3-rerun" / "summary.json").read_text())
-    assert {t["status"] for t in rerun["targets"]} <= {"no-op", "skipped"}
+    # nothing to write; a pull-request target whose PR awaits merge is pending, not no-op
+    assert {t["status"] for t in rerun["targets"]} <= {"no-op", "skipped", "pending"}
+    assert {t["id"]: t["status"] for t in rerun["targets"]}["acme-agents"] == "pending"
+    # v1.1.0 superseded the 1.0.0 pull request: closed, linked, its branch deleted
+    assert "acme/agents#1 closed (label skillsync-superseded): 'Superseded by #" in err
+    assert "sync branches left on acme-agents: skillsync/1.1.0" in err
+    v11 = json.loads((runs / "4-v1.1.0" / "summary.json").read_text())
+    acme = {t["id"]: t for t in v11["targets"]}["acme-agents"]
+    assert "closed superseded #1" in acme["message"]
     major = json.loads((runs / "7-major" / "summary.json").read_text())
     statuses = {t["id"]: t["status"] for t in major["targets"]}
     assert statuses["platform-monorepo"] == "failed" and statuses["canary-docs"] == "halted"

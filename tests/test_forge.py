@@ -16,6 +16,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -397,8 +398,23 @@ def test_pull_request_body_hides_credentials_in_source() -> None:
 
 
 # -- the server itself cannot drift from the API ---------------------------------------------
-def test_every_operation_we_call_matches_the_openapi_subset() -> None:
+def test_every_operation_we_call_matches_the_openapi_subset(tmp_path: Path) -> None:
+    from conftest import git, make_bare_remote
+
+    bare = make_bare_remote(tmp_path, "r")
+    head = git("--git-dir", str(bare), "rev-parse", "main")
+    tree = git("--git-dir", str(bare), "rev-parse", "main^{tree}")
     with FakeGitHub(token=CANARY) as srv, GitHub(srv.url, CANARY, backoff=0) as client:
+        # the repository side (issue 16): git data for signing: api, settings for health
+        srv.attach_git("o/r", bare)
+        srv.token_permissions["admin"] = True
+        srv.protect("o/r", "main", required_signatures=True)
+        made = client.create_commit("o/r", message="m\n", tree=tree, parents=[head])
+        client.get_git_commit("o/r", made["sha"])
+        client.create_ref("o/r", "refs/heads/skillsync/1.0.0", made["sha"])
+        client.update_ref("o/r", "heads/main", made["sha"])
+        client.get_repository("o/r")
+        client.branch_protection("o/r", "main")
         out = client.open_or_update_pull_request("o/r", head="skillsync/1.0.0", base="main",
                                                   title="t", body="b", labels=["x"])
         client.open_or_update_pull_request("o/r", head="skillsync/1.0.0", base="main",

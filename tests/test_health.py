@@ -160,7 +160,8 @@ def test_exit_code_and_report_shape(fleet: dict[str, Any]) -> None:
     assert [r["target"] for r in report] == sorted(r["target"] for r in report)
     for r in report:
         assert set(r) == {"target", "healthy", "checks"}
-        assert r["checks"] and all(set(c) == {"name", "ok", "message"} for c in r["checks"])
+        assert r["checks"] and all(set(c) == {"name", "ok", "message", "severity"}
+                                   for c in r["checks"])
         assert r["healthy"] == all(c["ok"] for c in r["checks"])
     assert "Traceback" not in proc.stderr
 

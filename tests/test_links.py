@@ -96,7 +96,9 @@ def section(md: str, title: str) -> str:
 
 def test_summary_advises_per_status_as_the_rollback_doc_does() -> None:
     md = report.markdown(summary("gh-42", [
-        row("ok", "synced"), row("pr", "pending"), row("bad", "failed", error="401",
+        # pending with a branch: pushed, its pull request awaits merge (issue 16)
+        row("ok", "synced"), {**row("pr", "pending"), "branch": "skillsync/1.1.0"},
+        row("bad", "failed", error="401",
                                                       fallback="RUN/fallback/bad"),
         row("later", "not-attempted"), row("stop", "halted"), row("same", "no-op")]), ACTIONS)
     doc = f"https://github.com/acme/skills/blob/{COMMIT}/docs/sync-rollback.md"

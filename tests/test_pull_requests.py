@@ -58,13 +58,15 @@ def test_open_then_update_never_duplicate(world: dict, gh: FakeGitHub,  # noqa: 
     # Same release again, nothing changed: no API call at all.
     before = len(gh.requests)
     again = sync(world, "v1.0.0", "r2")
-    assert again["results"]["acme"].status == "no-op"
+    # pending, not no-op: the release waits on its pull request (issue 16)
+    assert again["results"]["acme"].status == "pending"
+    assert "awaits merge" in again["results"]["acme"].message
     assert len(gh.requests) == before
 
     # The base branch moved: the same release is re-planned and the PR updated.
     push_unrelated(bare, world["root"], "one")
     upd = sync(world, "v1.0.0", "r3")
-    assert upd["results"]["acme"].status == "no-op"  # nothing pushed
+    assert upd["results"]["acme"].status == "pending"  # nothing pushed; awaits merge
     assert upd["results"]["acme"].pull_request["action"] == "updated"
     assert upd["results"]["acme"].pull_request["number"] == pulls[0].number
     assert len(gh.pulls("acme/agents")) == 1
@@ -129,7 +131,7 @@ def test_cold_cache_rerun_is_a_noop_with_one_read(world: dict, gh: FakeGitHub,  
     writes = len(gh.writes())
     out = sync(world, "v1.0.0", "r2")
     res = out["results"]["acme"]
-    assert res.status == "no-op", res.message
+    assert res.status == "pending", res.message
     # one list, one PATCH that points the body's rollback command at this run
     assert res.pull_request["api_calls"] == 2 and len(gh.writes()) == writes + 1
     assert "--run r2" in (gh.pulls("acme/agents")[0].body or "")

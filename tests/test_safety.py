@@ -205,7 +205,8 @@ def test_killed_at_each_step_converges_on_rerun(world: dict, monkeypatch: Any) -
             rd = RunDir(world["root"] / f"again-{step}").create()
             results = run_sync(manifest, load_targets(tdir), rd, Options())
             statuses = {tid: r.status for tid, r in results.items()}
-            assert set(statuses.values()) <= {"synced", "no-op"}, (step, statuses)
+            # pending: the pull request is open and awaits merge (issue 16)
+            assert set(statuses.values()) <= {"synced", "no-op", "pending"}, (step, statuses)
             # nothing duplicated, nothing lost, no lock that blocks
             assert len(sync_commits(down, "main", "1.0.0")) == 1, step
             assert len(sync_commits(prt, "skillsync/1.0.0", "1.0.0")) == 1, step

@@ -102,6 +102,9 @@ class TargetRepo:
     # What this repository object did, for the manual fallback (skillsync.fallback):
     built: list[str] = field(default_factory=list)     # commits build_commit made
     rejected: str | None = None                         # why the server refused a push
+    # How build_commit signs (skillsync.signing.Signer; None or method api: git does not
+    # sign, and for api GitHub makes the signed commit from the one built here).
+    signer: Any = None
     _fetched: set[str] = field(default_factory=set)
     _in_place: bool = False
     _borrowed: bool = False
@@ -315,10 +318,20 @@ class TargetRepo:
                 f"refusing to push: the sync commit would change '{paths.show(outside[0])}'"
                 + (f" and {len(outside) - 1} more path(s)" if len(outside) > 1 else "")
                 + " outside " + ", ".join(paths.show(r) for r in within) + "; nothing pushed")
-        args = [*git.IDENTITY, *gd, "commit-tree", tree, "-F", "-"]
-        if parent:
-            args += ["-p", parent]
-        sha = git.run(args, env=self._env(), input=message.encode()).stdout.decode().strip()
+        from skillsync import signing
+
+        # Signed (target `signing:` ssh or gpg) only after containment is proved: the key
+        # is on disk for this one commit-tree and never reaches argv or a log.
+        with signing.commit_options(self.signer) as (sign_opts, sign_env):
+            args = [*git.IDENTITY, *sign_opts, *gd, "commit-tree",
+                    *(["-S"] if sign_opts else []), tree, "-F", "-"]
+            if parent:
+                args += ["-p", parent]
+            proc = git.run(args, env={**self._env(), **sign_env}, input=message.encode(),
+                           check=not sign_opts)
+        if proc.returncode != 0:
+            raise signing.failed(self.signer, proc.stderr.decode("utf-8", "replace"))
+        sha = proc.stdout.decode().strip()
         self.built.append(sha)
         return sha
 

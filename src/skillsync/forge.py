@@ -40,6 +40,12 @@ if TYPE_CHECKING:
     import requests
 
 API_VERSION = "2022-11-28"
+# Labels skillsync puts on a sync pull request it closed itself (issue 16): a later sync
+# of that version knows a closed pull request was not a person's decision, and opens a
+# new one (docs/sync-rollback.md, "Re-sync after a rollback").
+ROLLED_BACK_LABEL = "skillsync-rolled-back"
+SUPERSEDED_LABEL = "skillsync-superseded"
+CLOSED_BY_SKILLSYNC = (ROLLED_BACK_LABEL, SUPERSEDED_LABEL)
 DEFAULT_API_URL = "https://api.github.com"
 ROLLBACK_DOC = "docs/sync-rollback.md"
 _MAX_PAGES = 50            # pagination is bounded: 50 pages x 100 items
@@ -340,6 +346,14 @@ class GitHub:
             params["base"] = base
         return list(self.paginate(f"{self._repo(repository)}/pulls", params))
 
+    def list_open_pull_requests(self, repository: str, *, base: str) -> list[dict[str, Any]]:
+        """Every open pull request into `base` (bounded pagination)."""
+        return list(self.paginate(f"{self._repo(repository)}/pulls",
+                                  {"state": "open", "base": base}))
+
+    def list_comments(self, repository: str, number: int) -> list[dict[str, Any]]:
+        return list(self.paginate(f"{self._repo(repository)}/issues/{int(number)}/comments"))
+
     def find_pull_request(self, repository: str, head: str) -> dict[str, Any] | None:
         """The open pull request from `head` (branch or owner:branch), or None."""
         pulls = self.list_pull_requests(repository, head=head)
@@ -429,12 +443,73 @@ class GitHub:
                 self.add_labels(repository, number, missing)
             action = "updated" if changes or missing else "unchanged"
             return PullRequestOutcome(action, number, str(pr["url"]), str(pr["html_url"]))
-        closed = [p for p in pulls if p.get("state") == "closed" and not p.get("merged_at")]
+        # A pull request skillsync closed itself (a rollback, a newer release) is not a
+        # person's decision: the sync opens a new one. One a person closed stays closed.
+        closed = [p for p in pulls if p.get("state") == "closed" and not p.get("merged_at")
+                  and not closed_by_skillsync(p)]
         if closed:
             pr = max(closed, key=lambda p: int(p["number"]))
             return PullRequestOutcome("skipped-closed", int(pr["number"]), str(pr["url"]),
                                       str(pr["html_url"]))
         return None
+
+    # -- git data (signing: api) and repository settings (health) --------------------------
+    def create_commit(self, repository: str, *, message: str, tree: str,
+                      parents: Sequence[str]) -> dict[str, Any]:
+        """POST /repos/{o}/{r}/git/commits: GitHub makes (and, for an App or the Actions
+        token, signs) the commit; no author or committer is sent, so GitHub sets both."""
+        data: dict[str, Any] = self._json("POST", f"{self._repo(repository)}/git/commits",
+                                          json={"message": message, "tree": tree,
+                                                "parents": list(parents)})
+        if not isinstance(data, dict) or not isinstance(data.get("sha"), str):
+            raise ForgeError(f"POST {self._repo(repository)}/git/commits: answer has no sha")
+        return data
+
+    def get_git_commit(self, repository: str, sha: str) -> dict[str, Any]:
+        data: dict[str, Any] = self._json(
+            "GET", f"{self._repo(repository)}/git/commits/{_ref_part(sha)}")
+        return data
+
+    def create_ref(self, repository: str, ref: str, sha: str) -> dict[str, Any]:
+        """POST /repos/{o}/{r}/git/refs: a new ref (422 when it exists: a lease on absence)."""
+        data: dict[str, Any] = self._json("POST", f"{self._repo(repository)}/git/refs",
+                                          json={"ref": ref, "sha": sha})
+        return data
+
+    def update_ref(self, repository: str, ref: str, sha: str, *,
+                   force: bool = False) -> dict[str, Any]:
+        """PATCH /repos/{o}/{r}/git/refs/{ref} (ref like heads/main); fast-forward only
+        unless `force` (never used by a sync)."""
+        data: dict[str, Any] = self._json(
+            "PATCH", f"{self._repo(repository)}/git/refs/{_ref_part(ref)}",
+            json={"sha": sha, "force": force})
+        return data
+
+    def get_repository(self, repository: str) -> tuple[dict[str, Any], str | None]:
+        """GET /repos/{o}/{r} and the classic token's scopes (X-OAuth-Scopes; None for
+        fine-grained, App and Actions tokens, which have no scopes)."""
+        resp = self.request("GET", self._repo(repository))
+        try:
+            data = resp.json()
+        except ValueError:
+            raise ForgeError(f"GET {self._repo(repository)}: answer is not JSON",
+                             status=resp.status_code) from None
+        if not isinstance(data, dict):
+            raise ForgeError(f"GET {self._repo(repository)}: answer is not an object")
+        return data, resp.headers.get("X-OAuth-Scopes")
+
+    def branch_protection(self, repository: str, branch: str) -> dict[str, Any] | None:
+        """GET /repos/{o}/{r}/branches/{branch}/protection; None when the branch is not
+        protected (GitHub's 404 "Branch not protected"). Any other 404 or 403 (reading
+        protection needs admin or `administration: read`) raises."""
+        path = f"{self._repo(repository)}/branches/{_ref_part(branch)}/protection"
+        try:
+            data = self._json("GET", path)
+        except ForgeError as exc:
+            if exc.status == 404 and "branch not protected" in str(exc).lower():
+                return None
+            raise
+        return data if isinstance(data, dict) else None
 
     # -- GitHub App installation tokens (skillsync.ghapp; this client holds the JWT) ---
     def repo_installation(self, repository: str) -> dict[str, Any]:
@@ -510,6 +585,20 @@ class GitHub:
         if comment:
             self.comment_issue(repository, number, comment)
         return self.update_issue(repository, number, state="closed", state_reason="completed")
+
+
+def closed_by_skillsync(pr: Mapping[str, Any]) -> bool:
+    """The pull request carries a label skillsync puts on what it closes itself."""
+    return any(isinstance(lb, dict) and lb.get("name") in CLOSED_BY_SKILLSYNC
+               for lb in pr.get("labels") or [])
+
+
+def _ref_part(ref: str) -> str:
+    """A branch or ref name as a URL path part (its slashes stay: GitHub's routes take
+    them); anything that is not a plain ref name is refused before it reaches a URL."""
+    if not re.fullmatch(r"[A-Za-z0-9._/+-]+", ref or "") or ".." in ref or ref.startswith("/"):
+        raise ForgeError(f"bad ref name '{secrets.redact(ref)[:80]}'")
+    return ref
 
 
 def client_for(api_url: str | None, token_env: str | None, **kw: Any) -> GitHub:

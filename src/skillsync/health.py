@@ -6,7 +6,15 @@ and on a schedule. Per target:
 - remote:    `git ls-remote` reaches the repository (with the token when there is one);
 - branch:    the configured branch exists there;
 - submodule: submodule targets have a gitlink at `submodule.path` on that branch;
-- endpoint:  webhook targets' URL answers HTTP (any status below 500).
+- endpoint:  webhook targets' URL answers HTTP (any status below 500);
+- forge (targets with `forge:`, issue 16), each problem one check that names the fix:
+  the API answers (`GET /repos/{o}/{r}`) and takes the token; the token may push and open
+  pull requests (the `permissions` GitHub reports for the token's account, a classic
+  token's scopes, or what a GitHub App grants its installation token); and the branch
+  protection that affects a sync (`GET .../branches/{branch}/protection`): required
+  reviews or status checks refuse a push target's direct push (use pull-request),
+  required signatures need `signing:`, and for a pull-request target status checks and
+  reviews are notes (its pull requests wait for them).
 Targets are checked in parallel on a bounded pool; one target's failure never stops the
 others (pre-commit's autoupdate does the same across repositories).
 """
@@ -32,12 +40,19 @@ DEFAULT_TIMEOUT = defaults.HEALTH_TIMEOUT
 
 @dataclass(frozen=True)
 class Check:
-    name: str        # auth | remote | branch | submodule | endpoint | internal
+    # auth | remote | branch | submodule | endpoint | internal | forge | forge-token |
+    # forge-permission | protection | protection-reviews | protection-signatures |
+    # protection-checks
+    name: str
     ok: bool
     message: str
+    # How much a failed check matters: error (the target cannot take a sync as it is),
+    # warning (it can, with a restriction) or info (a note; the target is healthy).
+    severity: str = "error"
 
     def as_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "ok": self.ok, "message": self.message}
+        return {"name": self.name, "ok": self.ok, "message": self.message,
+                "severity": self.severity}
 
 
 @dataclass(frozen=True)
@@ -47,7 +62,7 @@ class TargetHealth:
 
     @property
     def healthy(self) -> bool:
-        return all(c.ok for c in self.checks)
+        return all(c.ok or c.severity != "error" for c in self.checks)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -60,9 +75,12 @@ class TargetHealth:
         """The one human line for stderr."""
         t = self.target
         if not self.healthy:
-            failed = "; ".join(c.message for c in self.checks if not c.ok)
+            failed = "; ".join(c.message for c in self.checks
+                               if not c.ok and c.severity == "error")
             return f"FAIL {t.id}: {failed}"
-        return f"ok   {t.id:<{width}}  {t.mechanism:<12}  {where(t)}"
+        notes = "; ".join(c.message for c in self.checks if not c.ok)
+        return f"ok   {t.id:<{width}}  {t.mechanism:<12}  {where(t)}" + (
+            f"  (note: {notes})" if notes else "")
 
 
 def where(t: Target) -> str:
@@ -95,6 +113,8 @@ def check_target(target: Target, *, timeout: float = DEFAULT_TIMEOUT) -> TargetH
             checks.append(_endpoint_check(target.url or "", timeout))
         else:
             _git_checks(target, cred, timeout, checks)
+            if target.forge is not None and target.forge.repository:
+                _forge_checks(target, cred, timeout, checks)
     except SkillsyncError as exc:
         checks.append(Check("internal", False, secrets.redact(str(exc))))
     except Exception as exc:  # one target's bug must not hide the others' health
@@ -204,3 +224,166 @@ def _endpoint_check(url: str, timeout: float) -> Check:
     if status >= 500:
         return Check("endpoint", False, f"endpoint {shown} answered HTTP {status}")
     return Check("endpoint", True, f"endpoint {shown} answered HTTP {status}")
+
+
+# -- the forge (issue 16) ----------------------------------------------------------------------
+
+
+def _forge_checks(t: Target, cred: Credentials, timeout: float, checks: list[Check]) -> None:
+    """The API, the token, what it may do, and the branch protection that affects us."""
+    from skillsync import forge
+
+    assert t.forge is not None
+    repository, api = t.forge.repository, redact_url(t.forge.api_url)
+    if any(c.name == "auth" and not c.ok for c in checks):
+        return   # the auth check already names the variable to set
+    token = cred.token
+    if not token:
+        checks.append(Check("forge-token", False, (
+            f"no token for the forge API at {api}: {t.mechanism} targets with a forge need "
+            "auth: {method: token, env: NAME} or {method: github-app} (docs/github-app.md)")))
+        return
+    granted: dict[str, str] | None = None
+    if t.auth.method == "github-app":
+        granted = _app_grants(t, checks)
+        if granted is None:
+            return
+    hint = f"the token in ${t.auth.env}" if t.auth.env else "the token"
+    with forge.GitHub(t.forge.api_url, token, token_env=t.auth.env, timeout=timeout,
+                      retries=1, max_wait=min(timeout, 30.0)) as gh:
+        try:
+            repo, scopes = gh.get_repository(repository)
+        except forge.ForgeError as exc:
+            checks.append(_forge_failure(exc, api, repository, hint))
+            return
+        checks.append(Check("forge", True, f"forge API at {api} reachable; {repository} "
+                                           "visible to the token"))
+        checks.extend(_permission_checks(t, repo, scopes, granted, hint))
+        checks.extend(_protection_checks(t, gh, repository))
+
+
+def _forge_failure(exc: Exception, api: str, repository: str, hint: str) -> Check:
+    from skillsync.forge import ForgeAuthError
+
+    status = getattr(exc, "status", None)
+    if isinstance(exc, ForgeAuthError) and status == 401:
+        return Check("forge-token", False, f"{hint} was refused by the forge API at {api} "
+                     "(HTTP 401: expired or revoked?): renew it")
+    if status == 404:
+        return Check("forge", False, f"{repository} not found at {api}, or {hint} cannot see "
+                     "it: check forge.repository, and give the token access to it")
+    if status is None:
+        return Check("forge", False, f"forge API at {api} unreachable: "
+                     f"{secrets.redact(str(exc)).split(': ', 1)[-1]}; check forge.api_url "
+                     "and the network")
+    return Check("forge", False, f"forge API at {api} answered HTTP {status} for "
+                 f"{repository}: {secrets.redact(str(exc))}")
+
+
+def _app_grants(t: Target, checks: list[Check]) -> dict[str, str] | None:
+    """What the App grants a sync's installation token for this target (minting one is
+    how to know: GitHub refuses permissions the installation lacks); None when refused."""
+    from skillsync import ghapp
+
+    try:
+        token = ghapp.token_for(t, read_only=False)
+    except SkillsyncError as exc:
+        checks.append(Check("forge-permission", False, secrets.redact(str(exc))))
+        return None
+    return dict(token.permissions)
+
+
+def _permission_checks(t: Target, repo: dict[str, Any], scopes: str | None,
+                       granted: dict[str, str] | None, hint: str) -> list[Check]:
+    from skillsync.ghapp import permissions_for
+
+    repository = t.forge.repository if t.forge else ""
+    needs_pr = "pull_requests" in permissions_for(t)
+    what = "push and open pull requests" if needs_pr else "push"
+    if granted is not None:
+        want = permissions_for(t)
+        missing = [f"{k}: {v}" for k, v in sorted(want.items()) if granted.get(k) != "write"]
+        if missing:
+            return [Check("forge-permission", False, (
+                f"the GitHub App's token for {repository} lacks {', '.join(missing)}: grant "
+                "them to the App and accept them in its installation (docs/github-app.md)"))]
+        return [Check("forge-permission", True, f"the App's token may {what} ("
+                      + ", ".join(f"{k}: {v}" for k, v in sorted(granted.items())) + ")")]
+    out = []
+    perms = repo.get("permissions")
+    if isinstance(perms, dict) and not perms.get("push"):
+        role = next((r for r in ("maintain", "triage", "pull") if perms.get(r)), "none")
+        out.append(Check("forge-permission", False, (
+            f"{hint} cannot {what} in {repository} (GitHub reports the account's role: "
+            f"{role}): give the token's account write access to the repository")))
+    if scopes is not None:
+        have = {s.strip() for s in scopes.split(",") if s.strip()}
+        ok = "repo" in have or ("public_repo" in have and repo.get("private") is False)
+        if not ok:
+            out.append(Check("forge-permission", False, (
+                f"{hint} is a classic token without the repo scope (scopes: "
+                f"{', '.join(sorted(have)) or 'none'}): renew it with repo (or public_repo "
+                "for a public repository)")))
+    if not out:
+        out.append(Check("forge-permission", True, f"{hint} may {what} in {repository}"
+                         + ("" if isinstance(perms, dict) else
+                            " (no permissions reported: the first write will tell)")))
+    return out
+
+
+def _protection_checks(t: Target, gh: Any, repository: str) -> list[Check]:
+    from skillsync.forge import ForgeError
+
+    branch = t.branch
+    try:
+        rule = gh.branch_protection(repository, branch)
+    except ForgeError as exc:
+        if exc.status not in (403, 404):
+            raise
+        return [Check("protection", False, (
+            f"cannot read the protection of branch '{branch}' (HTTP {exc.status}: it takes "
+            "admin, or administration: read for an App): required reviews, signatures and "
+            "status checks were not checked"), severity="info")]
+    if rule is None:
+        return [Check("protection", True, f"branch '{branch}' is not protected")]
+    direct = t.mechanism == "push" or (t.submodule is not None and t.submodule.via == "push")
+    out = []
+    reviews = rule.get("required_pull_request_reviews")
+    if isinstance(reviews, dict):
+        n = reviews.get("required_approving_review_count") or 0
+        if direct:
+            out.append(Check("protection-reviews", False, (
+                f"branch '{branch}' requires pull request reviews: a direct push is refused; "
+                "make this a pull-request target (mechanism: pull-request, or submodule "
+                "via: pull-request)")))
+        else:
+            out.append(Check("protection-reviews", False, (
+                f"sync pull requests into '{branch}' need {n} approving review(s) before "
+                "they can merge"), severity="info"))
+    if (rule.get("required_signatures") or {}).get("enabled") and t.signing is None:
+        if direct:
+            out.append(Check("protection-signatures", False, (
+                f"branch '{branch}' requires signed commits: set signing: {{method: api}} "
+                "(GitHub signs; a GitHub App or Actions token) or {method: ssh|gpg, key_env: "
+                "NAME} in the target file (docs/security.md, 'Signing keys')")))
+        else:
+            out.append(Check("protection-signatures", False, (
+                f"branch '{branch}' requires signed commits: the unsigned sync pull requests "
+                "can only be squash-merged; set signing: in the target file to merge them "
+                "any way"), severity="warning"))
+    status_checks = rule.get("required_status_checks")
+    if isinstance(status_checks, dict):
+        names = [str(c) for c in status_checks.get("contexts") or []]
+        shown = ", ".join(names) or "any"
+        if direct:
+            out.append(Check("protection-checks", False, (
+                f"branch '{branch}' requires status checks ({shown}): a direct push of an "
+                "unchecked commit is refused; make this a pull-request target")))
+        else:
+            out.append(Check("protection-checks", False, (
+                f"sync pull requests into '{branch}' wait for status checks: {shown}"),
+                severity="info"))
+    if not out:
+        out.append(Check("protection", True, f"branch '{branch}' is protected; nothing in its "
+                         "rules stops a sync"))
+    return out

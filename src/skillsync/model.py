@@ -34,7 +34,10 @@ class Status(StrEnum):
     HALTED = "halted"              # by release policy, or drift
     FAILED = "failed"
     NOT_ATTEMPTED = "not-attempted"
-    PENDING = "pending"            # pushed; the pull request could not be opened yet
+    # The release waits on a pull request: pushed and not merged yet (a re-run finds it
+    # open), or pushed and the pull request not opened yet (no forge). Fleet status says
+    # `pending-pr` for the same state (docs/sync-rollback.md, "Statuses").
+    PENDING = "pending"
     UNKNOWN = "unknown"            # a killed run left no result; the target may have ours
 
 
@@ -58,6 +61,19 @@ class Auth:
     # github-app only: NAMES of the variables with the App's id and private key (PEM
     # text); None = SKILLSYNC_GITHUB_APP_ID / SKILLSYNC_GITHUB_APP_PRIVATE_KEY (ghapp).
     app_id_env: str | None = None
+    key_env: str | None = None
+
+
+SIGNING_METHODS = ("ssh", "gpg", "api")
+
+
+@dataclass(frozen=True)
+class Signing:
+    """How sync commits are signed (issue 16): `ssh` / `gpg` with a private key read from
+    the variable named `key_env` (never the key itself), or `api`: GitHub creates the
+    commit through its API and signs it."""
+
+    method: str                # ssh | gpg | api
     key_env: str | None = None
 
 
@@ -110,6 +126,7 @@ class Target:
     # Agents that consume this target's skills (validation profiles, issue 18);
     # None = not said: the source's default from .skillsync.yaml applies.
     agents: tuple[str, ...] | None = None
+    signing: Signing | None = None     # None: commits are not signed
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     @property

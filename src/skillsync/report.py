@@ -296,7 +296,9 @@ def markdown(summary: dict[str, Any], env: Mapping[str, str] | None = None) -> s
                   f"{ids(by['halted'])}: stopped by release policy or drift before any "
                   "write; the details say what to decide (an `accept_major` opt-in, "
                   "`--allow-major`, or the edited files to keep or `--overwrite-drift`)."]
-    written = by["synced"] + by["pending"]
+    # pending: pushed, the pull request not merged yet (a branch) -- or a re-run that
+    # found it still open and wrote nothing (no branch): nothing of that run to undo.
+    written = by["synced"] + [t for t in by["pending"] if t.get("branch")]
     if written and not summary["dry_run"]:
         tids = [str(t["id"]) for t in written]
         lines += ["", "### Roll back", "",

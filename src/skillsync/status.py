@@ -379,6 +379,7 @@ def fleet_status(targets: Sequence[Target], opts: Options,
     rel = source_releases(opts.source, timeout=opts.timeout)
     base = opts.runs if opts.runs is not None else runs_dir(None)
     hist = run_history(base, [t.id for t in targets])
+    _mark_rollbacks(hist)
     results: list[TargetStatus] = []
     if targets:
         workers = max(1, min(opts.jobs, len(targets)))
@@ -405,6 +406,31 @@ def fleet_status(targets: Sequence[Target], opts: Options,
         "targets": [st.as_dict() for st in results],
         "counts": {k: v for k, v in counts.items() if v},
     }
+
+
+def _mark_rollbacks(hist: RunHistory) -> None:
+    """A target whose last run was rolled back shows `rolled-back`, not the run's
+    `synced` (issue 16): the rollback writes rollbacks/<id>.json into that run's
+    directory. A run-directory file is untrusted: only a known rollback status counts."""
+    import json
+    from dataclasses import replace
+
+    from skillsync.model import RollbackStatus
+
+    shown = {RollbackStatus.ROLLED_BACK: "rolled-back",
+             RollbackStatus.PENDING: "rollback-pending"}   # a revert pull request awaits merge
+    for tid, last in list(hist.last.items()):
+        if last.dry_run:
+            continue
+        try:
+            out = json.loads((Path(last.path) / "rollbacks" / f"{tid}.json")
+                             .read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        status = out.get("status") if isinstance(out, dict) else None
+        if status in shown and out.get("target") == tid:
+            message = secrets.redact(str(out.get("message") or ""))
+            hist.last[tid] = replace(last, status=shown[status], message=message)
 
 
 def _display_source(repo: str | None) -> str | None:

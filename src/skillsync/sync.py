@@ -188,6 +188,8 @@ def _decided(ctx: Context, plan: Plan, opts: Options) -> Result | None:
     t = ctx.target
     status = {Decision.NO_OP: Status.NO_OP, Decision.SKIP: Status.SKIPPED,
               Decision.HALT: Status.HALTED}[plan.decision]
+    if plan.decision == Decision.NO_OP and plan.data.get("status") == Status.PENDING:
+        status = Status.PENDING   # nothing to write; the release awaits its pull request
     return Result(t.id, t.mechanism, status, plan.reason, changes=plan.counts(),
                   commit=plan.base_head)
 

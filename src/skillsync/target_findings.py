@@ -20,7 +20,8 @@ SCHEMA_RESOURCE = "schemas/target.schema.json"
 # Values of these keys may hold something secret-looking by mistake (a token pasted into
 # auth.env, credentials in a URL): error messages never echo them (RELIABILITY.md 15-16).
 _SENSITIVE = {("auth", "env"), ("auth", "app_id_env"), ("auth", "key_env"), ("url",), ("repo",),
-              ("forge", "api_url")}
+              ("forge", "api_url"),
+              ("signing", "key_env")}
 
 
 class _Problems:
@@ -147,6 +148,8 @@ def _describe(
                 why = ""
                 if not path and mechanism and key in ("url", "repo", "submodule"):
                     why = f" (required for {mechanism} targets)"
+                elif not path and key == "forge":
+                    why = " (signing method api creates the commits through the forge API)"
                 yield doc.where(path), "target-missing-key", f"{scope}missing key '{key}'{why}"
         return
     if custom and path and not custom.startswith(str(path[0])):

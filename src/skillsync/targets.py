@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 from skillsync import git
 from skillsync.errors import ConfigError, UsageError
 from skillsync.findings import Finding
-from skillsync.model import Auth, Forge, Notify, Submodule, Target
+from skillsync.model import Auth, Forge, Notify, Signing, Submodule, Target
 from skillsync.target_findings import (
     _dotted,
     _order,
@@ -343,6 +343,7 @@ def _build(data: dict[str, Any], path: Path, repo: str | None) -> Target:
     notify_data = data.get("notify") or {}
     sub_data = data.get("submodule")
     forge_data = data.get("forge")
+    signing_data = data.get("signing")
     adapters_raw = data.get("adapters") or []
     if isinstance(adapters_raw, dict):
         adapters = tuple((str(k), str(v)) for k, v in adapters_raw.items())
@@ -382,6 +383,8 @@ def _build(data: dict[str, Any], path: Path, repo: str | None) -> Target:
         forge=Forge(api_url=forge_data.get("api_url", Forge().api_url),
                     repository=forge_data["repository"]) if forge_data else None,
         agents=tuple(data["agents"]) if "agents" in data else None,
+        signing=Signing(method=signing_data["method"], key_env=signing_data.get("key_env"))
+        if signing_data else None,
         extra=extra,
     )
 

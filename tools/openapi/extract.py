@@ -32,6 +32,14 @@ OPERATIONS: list[tuple[str, str]] = [
     ("/repos/{owner}/{repo}/issues/{issue_number}/comments", "get"),
     ("/repos/{owner}/{repo}/issues/{issue_number}/comments", "post"),
     ("/repos/{owner}/{repo}/issues/{issue_number}/labels", "post"),
+    # signing: api (issue 16)
+    ("/repos/{owner}/{repo}/git/commits", "post"),
+    ("/repos/{owner}/{repo}/git/commits/{commit_sha}", "get"),
+    ("/repos/{owner}/{repo}/git/refs", "post"),
+    ("/repos/{owner}/{repo}/git/refs/{ref}", "patch"),
+    # forge health (issue 16)
+    ("/repos/{owner}/{repo}", "get"),
+    ("/repos/{owner}/{repo}/branches/{branch}/protection", "get"),
 ]
 
 _DROP = {"description", "summary", "example", "examples", "externalDocs", "x-github",

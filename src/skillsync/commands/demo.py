@@ -5,7 +5,8 @@ It builds the example skills source from examples/, creates a bare repository
 for every target in targets/ under .skillsync/demo/, starts a loopback
 GitHub-compatible API (127.0.0.1:8788) and webhook receiver (127.0.0.1:8789),
 then walks releases v1.0.0 -> v2.0.0 through validate, dry run, live sync,
-no-op re-run, pre-release channel and semver-major halt."""
+no-op re-run, a newer release superseding the older sync pull requests, pre-release
+channel and semver-major halt."""
 
 from __future__ import annotations
 
@@ -201,9 +202,11 @@ def _walk(targets: Path, *, validate_only: bool) -> int:
         run("v1.0.0", "2-live")
         cli.say(f"  pull requests on the loopback GitHub: {_prs(gh)}")
 
-        d.step("Sync v1.0.0 again: a no-op everywhere, decided before any clone")
+        d.step("Sync v1.0.0 again: nothing to write anywhere, decided before any clone "
+               "(pull-request targets are pending: their PRs await merge)")
         s = run("v1.0.0", "3-rerun")
-        if any(t["status"] not in ("no-op", "skipped", "halted") for t in s["targets"]):
+        if any(t["status"] not in ("no-op", "skipped", "halted", "pending")
+               for t in s["targets"]):
             raise DemoError("the re-run was not a no-op")
 
         d.step("A contributor's release smuggles a workflow in through a file name: refused")
@@ -216,9 +219,11 @@ def _walk(targets: Path, *, validate_only: bool) -> int:
             raise DemoError("the hostile release wrote something")
         cli.say("  refused before any target was read: every target repository unchanged")
 
-        d.step("Release v1.1.0 (skills added, changed, a file deleted)")
-        run("v1.1.0", "4-v1.1.0")
+        d.step("Release v1.1.0 (skills added, changed, a file deleted): its pull requests "
+               "supersede 1.0.0's, which are closed and their branches deleted")
+        s = run("v1.1.0", "4-v1.1.0")
         cli.say(f"  pull requests: {_prs(gh)}")
+        _show_superseded(d, gh, s)
 
         d.step("Someone merges unrelated work on acme-agents; re-sync v1.1.0 updates its PR")
         _push_unrelated(d.scratch / "remotes" / "acme-agents.git", d.scratch / "work" / "acme2")
@@ -335,6 +340,31 @@ def _prs(gh: Any) -> str:
         for pr in gh.pulls(name):
             rows.append(f"{name}#{pr.number} {pr.head_ref} ({pr.state}, updated {pr.updated})")
     return "; ".join(rows) or "none"
+
+
+def _show_superseded(d: Demo, gh: Any, summary: dict[str, Any]) -> None:
+    """acme-agents' 1.0.0 pull request must now be closed as superseded, with a comment
+    linking the 1.1.0 one, and its branch gone from the downstream."""
+    from skillsync import git
+
+    old = next((p for p in gh.pulls("acme/agents") if p.head_ref == "skillsync/1.0.0"), None)
+    new = next((p for p in gh.pulls("acme/agents") if p.head_ref == "skillsync/1.1.0"), None)
+    if old is None or new is None or old.state != "closed" \
+            or "skillsync-superseded" not in old.labels:
+        raise DemoError("acme-agents' 1.0.0 pull request was not superseded")
+    link = next((c["body"].splitlines()[0] for c in old.comments
+                 if f"#{new.number}" in c["body"]), None)
+    bare = d.scratch / "remotes" / "acme-agents.git"
+    left = git.out(["--git-dir", str(bare), "for-each-ref", "--format=%(refname:short)",
+                    "refs/heads/skillsync/"]).split()
+    if link is None or "skillsync/1.0.0" in left:
+        raise DemoError("the superseded pull request has no link to the new one, or its "
+                        "branch is still there")
+    cli.say(f"  acme/agents#{old.number} closed (label skillsync-superseded): {link!r}")
+    cli.say(f"  sync branches left on acme-agents: {', '.join(left)}")
+    for t in summary["targets"]:
+        if t["mechanism"] == "pull-request":
+            cli.say(f"  {t['id']}: {t['status']}: {t['message']}")
 
 
 def _push_unrelated(bare: Path, work: Path) -> None:

@@ -16,9 +16,15 @@ checks per enabled target:
   branch     the branch exists on the remote
   submodule  submodule targets: a submodule sits at submodule.path on the branch
   endpoint   webhook targets: the URL answers HTTP with a status below 500
+  forge      targets with forge: the API answers and takes the token (forge,
+             forge-token), the token may push and open pull requests
+             (forge-permission), and the branch protection that affects a sync
+             (protection-reviews, protection-signatures, protection-checks)
 
 One line per target on stderr ("ok   ID ..." or "FAIL ID: why"); a JSON report on
-stdout (or -o FILE): [{"target", "healthy", "checks": [{"name", "ok", "message"}]}].
+stdout (or -o FILE): [{"target", "healthy", "checks": [{"name", "ok", "message",
+"severity"}]}]. A failed check of severity warning or info is a note: the target
+stays healthy.
 
 examples:
   %(prog)s

@@ -60,7 +60,7 @@ def _health_findings(targets: Path | None) -> list[Any]:
         raise UsageError("--remote needs a targets directory")
     out = []
     for h in check_all([t for t in load_targets(targets) if t.enabled]):
-        out += [Finding(str(h.target.source_file), f"health-{c.name}", "error",
+        out += [Finding(str(h.target.source_file), f"health-{c.name}", c.severity,
                         f"{h.target.id}: {c.message}")
                 for c in h.checks if not c.ok]
     return out
@@ -125,7 +125,9 @@ COMMAND = cli.Command(validate_sync_targets, "Validate a release manifest, its s
                  "source.checkout while it holds the commit, else its source.repo)"),
     cli.opt("--remote", action="store_true",
             help="also run the target health check (remote reachable, branch, auth "
-                 "variable set, submodule path, webhook endpoint) for every enabled "
+                 "variable set, submodule path, webhook endpoint; for forge targets the "
+                 "API, the token and its permissions, the branch protection) for every "
+                 "enabled "
                  "target, and read each git target's tree (read-only) so the "
                  "whole-set checks include its own skills"),
     cli.opt("--strict", action="store_true",

@@ -27,11 +27,13 @@ import time
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 from skillsync.devservers._base import LoopbackServer, Recorded, Reply
 from skillsync.devservers.github_app import App, Apps
+from skillsync.devservers.github_git import GitSideMixin, Protection, RepoSide
 
 DOCS = "https://docs.github.com/rest"
 _EPOCH = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
@@ -45,6 +47,16 @@ _ROUTES: list[tuple[str, re.Pattern[str]]] = [
      re.compile(rf"^/repos/(?P<owner>{_NAME})/(?P<repo>{_NAME})/issues/(?P<n>\d+)/comments$")),
     ("labels",
      re.compile(rf"^/repos/(?P<owner>{_NAME})/(?P<repo>{_NAME})/issues/(?P<n>\d+)/labels$")),
+    # the repository side (skillsync.devservers.github_git, issue 16)
+    ("repository", re.compile(rf"^/repos/(?P<owner>{_NAME})/(?P<repo>{_NAME})$")),
+    ("protection", re.compile(
+        rf"^/repos/(?P<owner>{_NAME})/(?P<repo>{_NAME})/branches/(?P<branch>[^?#]+)/protection$")),
+    ("git_commits", re.compile(rf"^/repos/(?P<owner>{_NAME})/(?P<repo>{_NAME})/git/commits$")),
+    ("git_commit", re.compile(
+        rf"^/repos/(?P<owner>{_NAME})/(?P<repo>{_NAME})/git/commits/(?P<sha>[0-9a-f]{{40}})$")),
+    ("git_refs", re.compile(rf"^/repos/(?P<owner>{_NAME})/(?P<repo>{_NAME})/git/refs$")),
+    ("git_ref", re.compile(
+        rf"^/repos/(?P<owner>{_NAME})/(?P<repo>{_NAME})/git/refs/(?P<ref>heads/[^?#]+)$")),
 ]
 _INSTALLATION = re.compile(rf"^/repos/(?P<owner>{_NAME})/(?P<repo>{_NAME})/installation$")
 _ACCESS_TOKENS = re.compile(r"^/app/installations/(?P<id>\d+)/access_tokens$")
@@ -57,6 +69,9 @@ _NEEDS: dict[tuple[str, str], tuple[str, str]] = {
     ("issue", "GET"): ("issues", "read"), ("issue", "PATCH"): ("issues", "write"),
     ("comments", "GET"): ("issues", "read"), ("comments", "POST"): ("issues", "write"),
     ("labels", "POST"): ("issues", "write"),
+    ("protection", "GET"): ("administration", "read"),
+    ("git_commits", "POST"): ("contents", "write"), ("git_commit", "GET"): ("contents", "read"),
+    ("git_refs", "POST"): ("contents", "write"), ("git_ref", "PATCH"): ("contents", "write"),
 }
 
 
@@ -93,6 +108,7 @@ class Repo:
     items: dict[int, Item] = field(default_factory=dict)
     labels: dict[str, int] = field(default_factory=dict)   # name -> id
     next_number: int = 1
+    side: RepoSide = field(default_factory=RepoSide)       # git data, protection
 
     @property
     def full_name(self) -> str:
@@ -102,7 +118,7 @@ class Repo:
         return [i for i in self.items.values() if i.is_pull]
 
 
-class FakeGitHub(LoopbackServer):
+class FakeGitHub(GitSideMixin, LoopbackServer):
     """`FakeGitHub(token="t").start()`; `.url` is the API base URL for `forge.GitHub`."""
 
     name = "github"
@@ -119,6 +135,28 @@ class FakeGitHub(LoopbackServer):
         self._clock = 0
         self._ids = 1000
         self.apps = Apps(time.time)
+        # The static token's role on every repository (GET /repos/{o}/{r} `permissions`)
+        # and, when not None, its classic scopes (the X-OAuth-Scopes header).
+        self.token_permissions = {"admin": False, "maintain": False, "push": True,
+                                  "triage": True, "pull": True}
+        self.token_scopes: str | None = None
+        self.api_commits_verified = True
+
+    def attach_git(self, full_name: str, git_dir: str | Path) -> None:
+        """Serve the git data API of `full_name` from this bare repository (the one the
+        test pushes to over file:// or a GitHttpServer)."""
+        self.repo(full_name).side.git_dir = Path(git_dir)
+
+    def protect(self, full_name: str, branch: str = "main", *, required_signatures: bool = False,
+                required_reviews: int = 0, status_checks: tuple[str, ...] = (),
+                enforce_admins: bool = False) -> None:
+        """Classic branch protection on `branch` (served and enforced on API ref updates)."""
+        self.repo(full_name).side.protection[branch] = Protection(
+            required_signatures, required_reviews, tuple(status_checks), enforce_admins)
+
+    def verified(self, full_name: str, sha: str) -> bool:
+        """Did GitHub (this server) create and sign `sha` through the API?"""
+        return sha in self.repo(full_name).side.verified
 
     @property
     def clock(self) -> Callable[[], float]:
@@ -207,7 +245,10 @@ class FakeGitHub(LoopbackServer):
                 "pulls": [self._pull(r, i, full=True) for i in r.pulls()],
                 "issues": [dict(self._issue(r, i), comments_list=[c["body"] for c in i.comments])
                            for i in r.items.values() if not i.is_pull],
-            } for name, r in self.repos.items()}
+            } for name, r in self.repos.items()
+                # A repository only read (it springs into existence on first use) holds
+                # nothing: a dry run's reads leave the state as it was.
+                if r.items or r.labels}
 
     # -- routing --------------------------------------------------------------------------
     def default_error_body(self, status: int) -> Any:
@@ -246,6 +287,8 @@ class FakeGitHub(LoopbackServer):
                 with self._lock:
                     full_name = f"{m['owner']}/{m['repo']}"
                     number = int(m["n"]) if "n" in m.groupdict() else None
+                    rec.extra["match"] = m.groupdict()
+                    rec.extra["grant"] = grant is not None
                     if grant is not None:
                         self.apps.check(grant, full_name, self._needs(kind, rec.method,
                                                                       full_name, number),

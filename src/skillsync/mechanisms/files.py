@@ -67,6 +67,13 @@ class FileSync(GitMechanism):
                         ctx.version, ctx.manifest["source"]["commit"], t.branch, head,
                         work_branch=work, previous_version=ctx.version)
             plan.data["cached"] = True
+            if work and cached.get("pending") and heads.get(work):
+                # Nothing to write, but the release is not on the branch yet: it waits on
+                # its pull request (the same state fleet status calls pending-pr).
+                plan.data["status"] = str(Status.PENDING)
+                plan.reason = (f"{ctx.version} awaits merge: its pull request from {work} "
+                               f"is open (branch heads {head[:12]} and "
+                               f"{heads[work][:12]} unchanged)")
             return plan
         fetch = [b for b in (t.branch, work) if b and b in heads]
         self.repo.open(fetch)
@@ -145,9 +152,13 @@ class FileSync(GitMechanism):
             plan.reason = f"{skills_lock.LOCK_FILE} entries out of date"
 
     def build(self, ctx: Context, plan: Plan, parent: str | None) -> str:
-        """The sync commit on `parent`: release files, deletions, new lock."""
+        """The sync commit on `parent`: release files, deletions, new lock; signed when
+        the target says `signing:` ssh or gpg (skillsync.signing)."""
+        from skillsync import signing
+
         assert self.repo is not None
         t = ctx.target
+        self.repo.signer = signing.signer_for(t)
         desired = desired_files(ctx.manifest, t)
         changes: dict[str, tuple[str, str] | None] = {
             p: (d.mode, d.blob) for p, d in desired.items()
@@ -173,9 +184,12 @@ class FileSync(GitMechanism):
         return self.repo.build_commit(parent, changes, msg, within=write_roots(t))
 
     def remember(self, ctx: Context, head: str | None, work_head: str | None,
-                 complete: bool) -> None:
+                 complete: bool, *, pending: bool = False) -> None:
+        """What the next run's no-op check compares; `pending`: the release is on the
+        work branch with its pull request open, not on the branch."""
         write_cache(self._cache_key(ctx), {"head": head, "digest": ctx.manifest["digest"],
-                                            "work_head": work_head, "complete": complete})
+                                            "work_head": work_head, "complete": complete,
+                                            "pending": pending})
 
     def verify(self, ctx: Context) -> list[str]:
         """Read the branch fresh and compare every owned file with the manifest."""

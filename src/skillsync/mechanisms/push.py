@@ -21,7 +21,10 @@ class Push(FileSync):
                              commit=commit)
         # A plain push is fast-forward only: if someone pushed since we read the
         # head, the server refuses and we report it; we never force.
-        self.repo.push([f"{commit}:refs/heads/{t.branch}"])
+        from skillsync import signing
+
+        commit = signing.publish(self.repo, t, ctx.token, commit, t.branch,
+                                 old=plan.base_head, lease=False, log=ctx.log)
         self.remember(ctx, commit, None, True)
         return ok_result(ctx, plan, Status.SYNCED, f"pushed {commit[:12]} to {t.branch}",
                          commit=commit, branch=t.branch)

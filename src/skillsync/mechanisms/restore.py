@@ -248,9 +248,12 @@ def direct(job: Job, branch: str | None = None, *, restore_to: str = "files") ->
         # What our own sync commit changed may be put back too (only a sync made before
         # containment was proved could have reached outside the write roots).
         within = (*write_area(job), *outside)
+        from skillsync import signing  # a branch that requires signatures (issue 16)
+
+        repo.signer = signing.signer_for(t)
         commit = repo.build_commit(head, changes, message(job, what, counts(changes)),
                                    within=within)
-        repo.push([f"{commit}:refs/heads/{branch}"])
+        commit = signing.publish(repo, t, job.token, commit, branch, old=head, lease=False)
     verify_paths = None if not moved else owned
     ok, line = verify(job, branch, verify_paths,
                        (pointer["path"], pointer.get("commit")) if pointer is not None else None,

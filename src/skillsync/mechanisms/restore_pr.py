@@ -122,13 +122,23 @@ def merged(job: Job, repo: TargetRepo, base: str | None, pr: Mapping[str, Any] |
 
 
 def close(job: Job, client: Any, pr: Mapping[str, Any]) -> dict[str, Any] | None:
+    """Close the sync pull request, marked as skillsync's own rollback (a label and a
+    comment): a later sync of this version then knows no person closed it, and opens a
+    new pull request (docs/sync-rollback.md, "Re-sync after a rollback")."""
+    from skillsync.forge import ROLLED_BACK_LABEL
+
     if client is None or job.target.forge is None:
         return None
+    repository, number = job.target.forge.repository, int(pr["number"])
+    client.add_labels(repository, number, [ROLLED_BACK_LABEL])
     data = client.close_pull_request(
-        job.target.forge.repository, int(pr["number"]),
-        comment=f"Closed by skillsync rollback of run `{job.run_id}` "
-                f"(`{job.rollback_id}`); see docs/sync-rollback.md.")
-    return {"number": data.get("number"), "url": data.get("html_url"), "state": data.get("state")}
+        repository, number,
+        comment=f"Closed by skillsync: rollback `{job.rollback_id}` of run `{job.run_id}` "
+                f"(label `{ROLLED_BACK_LABEL}`). A later sync of "
+                f"{job.manifest.get('version')} opens a new pull request rather than "
+                "reopening this one; see docs/sync-rollback.md.")
+    return {"number": data.get("number"), "url": data.get("html_url"), "state": data.get("state"),
+            "label": ROLLED_BACK_LABEL}
 
 
 def verify_pr(job: Job, client: Any, work: str, pr: Mapping[str, Any] | None, *,
@@ -204,9 +214,12 @@ def revert(job: Job, client: Any, repo: TargetRepo, base: str | None,
     else:
         what = (f"submodule {pointer['path']}" if pointer
                 else f"the files skillsync owns on {t.branch}")
+        from skillsync import signing
+
+        repo.signer = signing.signer_for(t)
         commit = repo.build_commit(base, changes, message(job, what, counts(changes)),
                                    within=write_area(job))
-        repo.push([f"{commit}:refs/heads/{revert}"], leases=[f"refs/heads/{revert}:"])
+        commit = signing.publish(repo, t, job.token, commit, revert, old=None, lease=True)
     pr = None
     if client is not None and t.forge is not None:
         outcome = client.open_or_update_pull_request(
