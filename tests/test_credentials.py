@@ -192,9 +192,9 @@ def test_git_403_on_push_names_the_access_and_bundles_the_built_commit(
     assert "renew it with contents write access" in error
     assert "Permission to acme/ro.git denied" in error          # the server's own words
     assert repo_state(bare) == state
-    # The target lock's push met the same 403; it says so in the log and goes on.
+    # No lock ref is pushed any more (skillsync.concurrency): no second 403 in the log.
     log = (run_dir / "log.jsonl").read_text()
-    assert "push refused: HTTP 403" in log
+    assert "HTTP 403" in log and "target lock" not in log
     fb = Path(res["data"]["fallback"])
     assert (fb / "sync.patch").exists()
     work = tmp_path / "owner"

@@ -10,8 +10,17 @@ Two schemes. Neither can be left blocking forever by a holder that was SIGKILLed
    trusts it. A second run stops at once with that message, or waits up to
    `wait` seconds for the holder to finish.
 
-2. **One writer per target across machines** (`TargetLock`): the ref
-   `refs/skillsync/lock` in the target repository. Taking it is a push with
+2. **One writer per target across machines**: optimistic. A sync plans against the
+   branch head H and pushes fast-forward from H (a pull-request branch: with a lease on
+   H), so of two runs writing one target at once the server takes exactly one push;
+   the other is refused, reported, never forced, and its re-run is a no-op or an update
+   on top (issue 17: the lock ref cost two pushes and left a commit object in every
+   target it locked). What remains of the lock is respect for one: the ref
+   `refs/skillsync/lock`, which older skillsync versions (and an operator freezing a
+   target by hand) push, is seen in the ls-remote every sync makes anyway
+   (`downstream.TargetRepo.seen_lock`); a live holder stops the sync with its name
+   (or it waits, `wait`), a stale one is deleted in the sync's own atomic push with a
+   lease on its value (`TargetLock.respect`). The scheme of those locks: taking it is a push with
    `--force-with-lease=refs/skillsync/lock:` (expected value empty: the ref must
    not exist), so when two runs race the server accepts exactly one. The ref
    points at a commit with the empty tree whose message is JSON: run id, host,
@@ -45,11 +54,11 @@ from pathlib import Path
 from typing import Any
 
 from skillsync import git
-from skillsync.downstream import push_failure, remote_env, transport_url
+from skillsync.downstream import LOCK_REF, push_failure, remote_env, transport_url
 from skillsync.errors import GitError, SkillsyncError
 from skillsync.store import cache_dir
 
-LOCK_REF = "refs/skillsync/lock"
+__all__ = ["LOCK_REF", "LockBusy", "SourceLock", "TargetLock"]
 DEFAULT_TTL = 900.0
 _POLL = 0.2            # seconds between attempts while waiting
 _MAX_ATTEMPTS = 10_000  # hard bound on any waiting loop, whatever the clock says
@@ -307,6 +316,29 @@ class TargetLock:
             expect = ""
             time.sleep(_POLL)
         raise LockBusy(f"target {self.target}: could not take the lock")  # pragma: no cover
+
+    def respect(self, seen: str | None) -> LockState | None:
+        """Honour a lock ref someone else holds, without taking one (scheme 2 above).
+        `seen`: its value in the ls-remote the sync made (None: no lock). A live holder:
+        wait up to `self.wait` for it to go, polling the one ref, else LockBusy naming it.
+        A stale one: returned, for the sync's own atomic push to delete with a lease."""
+        deadline = time.monotonic() + self.wait
+        for _ in range(_MAX_ATTEMPTS):
+            if seen is None:
+                return None
+            held = self.read()
+            if held is None:
+                return None
+            if held.stale():
+                self.took_over = held
+                return held
+            if time.monotonic() >= deadline:
+                hint = ("re-run when it is done (or wait: --wait SECONDS / SKILLSYNC_LOCK_WAIT)"
+                        if not self.wait else f"waited {self.wait:g}s")
+                raise LockBusy(f"target {self.target} is locked by {held.describe()}; {hint}")
+            time.sleep(_POLL)
+            seen = git.ls_remote(self.url, [LOCK_REF], env=self.env).get(LOCK_REF)
+        raise LockBusy(f"target {self.target}: the lock did not go")  # pragma: no cover
 
     def release(self) -> None:
         if self.sha is None:

@@ -52,6 +52,8 @@ def transport_url(url: str) -> str:
 
 
 KILL_ENV = "SKILLSYNC_TEST_KILL_AT"
+# Another machine's run writing this target holds this ref (skillsync.concurrency).
+LOCK_REF = "refs/skillsync/lock"
 
 
 def checkpoint(step: str) -> None:
@@ -108,6 +110,11 @@ class TargetRepo:
     _fetched: set[str] = field(default_factory=set)
     _in_place: bool = False
     _borrowed: bool = False
+    # The lock ref the last `heads` saw (another run's, or a stale one), and lock refs
+    # the next push deletes in the same atomic push (a stale lock taken over).
+    seen_lock: str | None = None
+    raced: bool = False        # the last push lost to a concurrent one (re-plan, retry)
+    drop_refs: list[tuple[str, str]] = field(default_factory=list)
 
     # -- remote refs -------------------------------------------------------------
     def heads(self, branches: Sequence[str], *, prefix: str = "",
@@ -126,11 +133,13 @@ class TargetRepo:
             patterns = [f"refs/heads/{b}" for b in branches]
             if prefix:
                 patterns.append(f"refs/heads/{prefix}*")
+            patterns.append(LOCK_REF)     # free in the same ls-remote: another run's lock
             try:
                 refs = git.ls_remote(transport_url(self.url), patterns, env=self._env(),
                                      timeout=timeout)
             except GitError as exc:  # a 401/403 is said as such (RELIABILITY.md 17)
                 raise gitauth.check(exc, "ls-remote", self.url) from None
+        self.seen_lock = refs.get(LOCK_REF)
         out = {}
         for name, sha in refs.items():
             branch = name.removeprefix("refs/heads/")
@@ -375,6 +384,8 @@ class TargetRepo:
         """Push atomically (all refs or none); `leases` are --force-with-lease=ref:expect."""
         self._borrow()
         self.counters.pushes += 1
+        refspecs = [*refspecs, *(f":{ref}" for ref, _ in self.drop_refs)]
+        leases = [*leases, *(f"{ref}:{sha}" for ref, sha in self.drop_refs)]
         args = ["push", "--atomic", "--porcelain",
                 *[f"--force-with-lease={lease}" for lease in leases], "origin", *refspecs]
         checkpoint("push")
@@ -384,7 +395,10 @@ class TargetRepo:
             stderr = proc.stderr.decode("utf-8", "replace")
             err = gitauth.error_for(stderr, "push", self.url) \
                 or TargetError(push_failure(stdout, stderr))
-            self.rejected = str(err)
+            text = stdout + stderr
+            self.raced = pushed_into_a_race(text) or "non-fast-forward" in text \
+                or "fetch first" in text or "stale info" in text
+            self.rejected = None if self.raced else str(err)
             raise err
         checkpoint("pushed")
 
@@ -408,7 +422,10 @@ def push_failure(stdout: str, stderr: str) -> str:
     errors = [ln.strip() for ln in stderr.splitlines() if ln.startswith(("error:", "fatal:"))]
     detail = "; ".join([*status, *remote[-3:]] or errors[-2:] or ["no reason given"])
     text = stdout + stderr
-    if "non-fast-forward" in text or "fetch first" in text:
+    if pushed_into_a_race(text):
+        msg = ("push refused: the branch moved on while we pushed (another run?); never "
+               f"forced ({detail})")
+    elif "non-fast-forward" in text or "fetch first" in text:
         msg = f"push refused: the branch moved on (non-fast-forward); never forced ({detail})"
     elif "stale info" in text:
         msg = f"push refused: the branch changed since we read it (lease) ({detail})"
@@ -417,6 +434,13 @@ def push_failure(stdout: str, stderr: str) -> str:
     else:
         msg = f"push rejected: {detail}"
     return redact(msg)
+
+
+def pushed_into_a_race(text: str) -> bool:
+    """The server refused our push because another push to the same ref won between our
+    read and our write (it updated the ref first): a re-plan, not a person, resolves it."""
+    return ("cannot lock ref" in text and "but expected" in text) or (
+        "atomic transaction failed" in text and "is at" in text)
 
 
 def path_prefixes(paths: Iterable[str]) -> list[str]:

@@ -83,7 +83,6 @@ def rollback_run(run: RunDir, targets: Sequence[Target], ids: Sequence[str], *,
 
 def rollback_target(job: Job) -> Outcome:
     """One target; never raises for a per-target failure (it becomes an Outcome)."""
-    from skillsync.concurrency import LockBusy, TargetLock
     from skillsync.credentials import credentials_for
 
     t = job.target
@@ -92,7 +91,6 @@ def rollback_target(job: Job) -> Outcome:
     if not job.dry_run:
         job.run.log("rollback", "start", f"rolling back run {job.run_id}", target=t.id,
                     data={"rollback": job.rollback_id, "force": job.force})
-    lock: TargetLock | None = None
     try:
         if t.auth.method == "github-app":  # a fresh token: the sync's has likely expired
             cred = credentials_for(t, mint=True, read_only=job.dry_run)
@@ -101,21 +99,15 @@ def rollback_target(job: Job) -> Outcome:
         if job.snap is None or not job.snap.get("complete"):
             out = _no_snapshot(job)
         else:
-            # Decide read-only first: a no-op, a refusal or a failure must write nothing,
-            # and taking the target lock pushes a ref (RELIABILITY 40).
+            # Decide read-only first: a no-op, a refusal or a failure must write nothing
+            # (RELIABILITY 40).
             out = mech.rollback(replace(job, dry_run=True))
             if not job.dry_run and out.status == RollbackStatus.PLANNED:
-                if t.repo:
-                    lock = TargetLock(t.repo, job.env, job.rollback_id, target=t.id)
-                    lock.acquire()
+                # No target lock (skillsync.concurrency): the restoring push is
+                # fast-forward from the head just read, or leased.
                 out = mech.rollback(job)
-    except LockBusy as exc:
-        out = job.failed(str(exc))
     except SkillsyncError as exc:
         out = job.failed(str(gitauth.for_target(exc, t)))  # a git 401/403 names auth.env
-    finally:
-        if lock is not None:
-            lock.release()
     out.data["rollback"] = job.rollback_id
     if not job.dry_run:
         job.run.log("rollback", out.status, out.message, target=t.id,

@@ -26,7 +26,14 @@ from typing import Any
 
 from skillsync import defaults, gitauth, mechanisms, pacing, policy
 from skillsync.downstream import TargetRepo, checkpoint
-from skillsync.errors import EXIT_FAILED, EXIT_HALTED, EXIT_OK, GateRefused, SkillsyncError
+from skillsync.errors import (
+    EXIT_FAILED,
+    EXIT_HALTED,
+    EXIT_OK,
+    GateRefused,
+    SkillsyncError,
+    TargetError,
+)
 from skillsync.mechanisms.base import Context, Mechanism, Result
 from skillsync.model import Decision, Status, Target
 from skillsync.plan import Plan
@@ -83,7 +90,7 @@ def sync_one(target: Target, manifest: dict[str, Any], run: RunDir, source_git_d
              opts: Options, *, wave: int | None = None) -> Result:
     """Plan, then apply unless dry run; every outcome becomes a Result (never raises)."""
     from skillsync import fallback
-    from skillsync.concurrency import LockBusy, TargetLock
+    from skillsync.concurrency import LOCK_REF, LockBusy, TargetLock
     from skillsync.credentials import credentials_for
 
     ctx = context_for(target, manifest, run, source_git_dir, opts)
@@ -92,7 +99,6 @@ def sync_one(target: Target, manifest: dict[str, Any], run: RunDir, source_git_d
     mech = mechanisms.get(target.mechanism)
     ctx.log("plan", "start", f"planning {target.mechanism} target", wave=wave)
     plan: Plan | None = None
-    tlock: TargetLock | None = None
     try:
         if target.auth.method == "github-app":  # one token per target, this repo only (ghapp)
             cred = credentials_for(target, mint=True, read_only=opts.dry_run)
@@ -114,23 +120,43 @@ def sync_one(target: Target, manifest: dict[str, Any], run: RunDir, source_git_d
                 result = Result(target.id, target.mechanism, Status.PLANNED,
                                 f"dry run: would {plan.reason}", changes=plan.counts())
             else:
-                if opts.locks and target.repo:
+                # No lock is taken (skillsync.concurrency: every write is fast-forward or
+                # leased from the head we planned on); another run's lock is respected.
+                repo = getattr(mech, "repo", None)
+                if opts.locks and target.repo and repo is not None and repo.seen_lock:
                     tlock = TargetLock(target.repo, ctx.git_env, run.run_id, target=target.id,
                                        wait=opts.lock_wait)
-                    tlock.acquire()
-                    _log_lock(ctx, tlock)
+                    stale = tlock.respect(repo.seen_lock)
+                    if stale is not None:
+                        repo.drop_refs.append((LOCK_REF, stale.sha))
+                        ctx.log("lock", "ok", f"took over a stale target lock "
+                                              f"({stale.describe()})")
+                    else:
+                        # The lock went while we looked or waited: read what it did afresh.
+                        ctx.log("plan", "restart", "another run's lock went; planning again")
+                        mech.close()
+                        plan = _plan(ctx, mech, manifest, target, opts)
+                        result = _decided(ctx, plan, opts)
                 checkpoint("locked")
-                heads = _heads_now(ctx, plan)
-                if heads is not None and _moved(plan, heads):
-                    ctx.log("plan", "restart", "the target moved while we waited; planning again")
-                    mech.close()
-                    plan = _plan(ctx, mech, manifest, target, opts)
-                    result = _decided(ctx, plan, opts)
-                    heads = None
                 if result is None:
-                    _snapshot(ctx, mech, plan, heads)
+                    _snapshot(ctx, mech, plan, None)
                     checkpoint("snapshot")
-                    result = _apply(ctx, mech, plan, opts)
+                    try:
+                        result = _apply(ctx, mech, plan, opts)
+                    except TargetError:
+                        # Optimistic concurrency: another run's push won between our read
+                        # and our write. Plan again on what it left (a no-op when it
+                        # synced this release) and try once more; never forced.
+                        if not getattr(getattr(mech, "repo", None), "raced", False):
+                            raise
+                        ctx.log("plan", "restart", "another push to the target won the race; "
+                                                   "planning again")
+                        mech.close()
+                        plan = _plan(ctx, mech, manifest, target, opts)
+                        result = _decided(ctx, plan, opts)
+                        if result is None:
+                            _snapshot(ctx, mech, plan, None)   # the state before *our* write
+                            result = _apply(ctx, mech, plan, opts)
     except GateRefused:
         raise              # the release itself is refused: nothing anywhere, exit 2
     except LockBusy as exc:
@@ -150,13 +176,8 @@ def sync_one(target: Target, manifest: dict[str, Any], run: RunDir, source_git_d
     except Exception as exc:  # one target's bug must not take the fleet down
         ctx.log("internal-error", "error", repr(exc), traceback=traceback.format_exc())
         result = Result(target.id, target.mechanism, Status.FAILED, f"internal error: {exc!r}",
-                             error=f"internal error: {exc!r}")
+                        error=f"internal error: {exc!r}")
     finally:
-        if tlock is not None:
-            try:
-                tlock.release()
-            except Exception as exc:
-                ctx.log("lock", "failed", f"could not release the target lock: {exc}")
         mech.close()
     result.data["wave"] = wave
     result.data["git"] = ctx.counters.as_dict()
@@ -192,31 +213,6 @@ def _decided(ctx: Context, plan: Plan, opts: Options) -> Result | None:
         status = Status.PENDING   # nothing to write; the release awaits its pull request
     return Result(t.id, t.mechanism, status, plan.reason, changes=plan.counts(),
                   commit=plan.base_head)
-
-
-def _log_lock(ctx: Context, tlock: Any) -> None:
-    if tlock.skipped:
-        ctx.log("lock", "skipped", "target refused the lock ref; going on without it (every "
-                                   f"write is still fast-forward or leased): {tlock.skipped}")
-    elif tlock.took_over is not None:
-        ctx.log("lock", "ok", f"took over a stale target lock ({tlock.took_over.describe()})")
-    else:
-        ctx.log("lock", "ok", "target lock taken")
-
-
-def _heads_now(ctx: Context, plan: Plan) -> dict[str, str] | None:
-    t = ctx.target
-    if not t.repo:
-        return None
-    wanted = [t.branch] + ([plan.work_branch] if plan.work_branch else [])
-    return TargetRepo(t.repo, ctx.git_env, counters=ctx.counters).heads(wanted)
-
-
-def _moved(plan: Plan, heads: dict[str, str]) -> bool:
-    if heads.get(plan.branch or "") != plan.base_head:
-        return True
-    work = plan.work_branch
-    return bool(work) and heads.get(work or "") != plan.data.get("work_head")
 
 
 def _snapshot(ctx: Context, mech: Mechanism, plan: Plan, heads: dict[str, str] | None) -> None:
