@@ -150,7 +150,9 @@ def _slack(step: str, message: str, env: Mapping[str, str], opts: Options) -> Ch
             (f"{_link(ci, 'CI run')} · " if ci else "")
             + "Fix the cause, then run the sync again. No target was changed.")}]},
     ]
-    payload = secrets.redact_obj({"text": text, "blocks": blocks})
+    # `text` (the notification and fallback) is mrkdwn too: escaped, so that the error's
+    # text can never be <!channel> or a link.
+    payload = secrets.redact_obj({"text": _mrkdwn(text), "blocks": blocks})
     if opts.dry_run:
         return ChannelResult("slack", "dry-run", "would post to the Slack webhook",
                              {"text": text})

@@ -513,7 +513,8 @@ class Emulator:
         # A called workflow gets no repository secret unless the caller passes some (ours
         # pass none); the secrets of its jobs' environments it gets either way.
         secrets = dict(self.secrets.get("", {})) if self.repository_secrets else {}
-        secrets.update(self.secrets.get(jr.environment or "", {}))
+        if jr.environment:
+            secrets.update(self.secrets.get(jr.environment, {}))
         wf_env = {n: to_str(interpolate(v, {**base_ctx, "env": {}}, funcs))
                   for n, v in (self.wf.get("env") or {}).items()}
         job_env = {n: to_str(interpolate(v, {**base_ctx, "env": wf_env, "secrets": secrets},
