@@ -857,6 +857,79 @@ def test_a_release_older_than_the_newest_tag_is_superseded(tmp_path: Path) -> No
     assert newest.outputs["sync/plan"]["planned"] == "true"
 
 
+def test_github_app_targets_share_a_job_each_with_its_own_token(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pooled sync job, for real: four App targets of one wave in two jobs of two
+    (the plan told to use at most 2 jobs a wave, as a 1,000-target wave would use 256), in
+    the environment skillsync-fleet, which holds the App's key and nothing of any target.
+    Each job mints one token per target, scoped to its repository, and syncs its chunk
+    with the worker pool; no key or token ends up in a log, output or artifact."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from skillsync.devservers.git_http import GitHttpServer
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                            serialization.NoEncryption()).decode()
+    public = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    served = tmp_path / "served"
+    (served / "acme").mkdir(parents=True)
+    names = ("a", "b", "c", "d")
+    with FakeGitHub(token=TOKEN) as gh, \
+            GitHttpServer(served, token=TOKEN, authorize=gh.git_access) as srv:
+        gh.register_app("4242", public, permissions={"contents": "write", "metadata": "read"})
+        gh.install_app("4242", "acme", repositories=list(names))
+        root = tmp_path / "app"
+        root.mkdir()
+        src = make_source(root)
+        for t in ("v1.1.0", "v2.0.0"):
+            git("tag", "-d", t, cwd=src)
+        tdir = root / "targets"
+        tdir.mkdir()
+        for n in names:
+            make_bare_remote(served / "acme", n)
+            (tdir / f"app-{n}.yaml").write_text(target_yaml(
+                f"app-{n}", srv.url_for(f"acme/{n}.git"), risk="low",
+                auth="{method: github-app}"))
+        fleet = with_skillsync({"root": root, "source": src, "targets": tdir})
+        # The plan with at most 2 jobs a wave: a patched commit of skillsync's repository.
+        repo = fleet["actions"][skillsync_identity()]
+        wf = repo / ".github/workflows/sync-downstream.yml"
+        text = wf.read_text()
+        assert text.count("--waves --github-output") == 1
+        wf.write_text(text.replace("--waves --github-output", "--waves --chunk-size 2 "
+                                   "--github-output"))
+        git("commit", "-qam", "two jobs a wave", cwd=repo)
+        sha = git("rev-parse", "HEAD", cwd=repo)
+        fleet["callers"] = {n: adopter_workflow(root / "adopter-workflows", n, sha)
+                            for n in ("sync-downstream.yml",)}
+        monkeypatch.setenv("SKILLSYNC_CACHE", str(tmp_path / "cache"))
+        emu, run = run_workflow(
+            fleet, tag_push("v1.0.0"), 901, api_url=gh.url, token=TOKEN,
+            secrets={"skillsync-fleet": {"SKILLSYNC_GITHUB_APP_PRIVATE_KEY": pem}},
+            variables={"skillsync-fleet": {"SKILLSYNC_GITHUB_APP_ID": "4242"}})
+        grants = list(gh.apps.grants.items())
+    assert run.results["sync/wave-0"] == "success", run.failures()
+    assert [(leg.matrix["ids"], leg.environment) for leg in legs(run, 0)] == [
+        (["app-a", "app-b"], "skillsync-fleet"), (["app-c", "app-d"], "skillsync-fleet")]
+    for leg in legs(run, 0):
+        step = next(s for s in leg.steps if s.name == "Sync the targets")
+        assert step.env["SKILLSYNC_AUTH_VALUE"] == "" and step.env["SKILLSYNC_RATE_SHARE"] == "1/2"
+    assert statuses(emu) == {f"app-{n}": "synced" for n in names}
+    by_repo = {next(iter(g.repositories)): (t, g) for t, g in grants}
+    assert sorted(by_repo) == [f"acme/{n}" for n in names] and len(grants) == 4
+    for repo_name, (_, grant) in by_repo.items():
+        assert grant.uses and all(u.endswith(repo_name) for u in grant.uses), grant.uses
+    blobs = [run.stdout(), json.dumps([st.stderr for st in run.steps()])]
+    blobs += [f.read_text(errors="replace") for p in run.artifacts.values()
+              for f in p.rglob("*") if f.is_file()]
+    for token, _ in grants:
+        assert not any(token in b for b in blobs)
+    assert not any("PRIVATE KEY" in b for b in blobs)
+
+
 def test_chunking_at_scale_every_target_once_never_two_waves_in_a_job(tmp_path: Path) -> None:
     """600 targets (the plan only: the per-target sync is the same step the runs above
     prove on real repositories): every wave's matrix holds at most 256 jobs, a token
