@@ -4,11 +4,14 @@ at a SHA) and the four actions our workflows use, with the behaviour their READM
 
 from __future__ import annotations
 
+import fnmatch
 import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from support.gha_emulator import StepRun, _Job, checkout_source, copy_artifact, matching
+from support.gha_expressions import interpolate, to_str
+from support.gha_repositories import ORIGIN, git, load
+from support.gha_runs import StepRun, _Job
 
 if TYPE_CHECKING:
     from support.gha_emulator import Emulator
@@ -21,10 +24,10 @@ def uses(emu: Emulator, job: _Job, name: str, uses: str, with_: dict[str, str],
     jid, workspace = job.jid, job.workspace
     action, _, ref = uses.partition("@")
     if uses.startswith("./"):
-        return emu.composite(job, name, workspace / uses[2:], with_, ctx)
+        return composite(emu, job, name, workspace / uses[2:], with_, ctx)
     if action in emu.actions:
         dest = job.temp.parent / "_actions" / action / ref
-        return emu.composite(job, name, emu._repository(action, ref, dest), with_, ctx)
+        return composite(emu, job, name, emu._repository(action, ref, dest), with_, ctx)
     if action == "actions/checkout":
         assert with_.get("persist-credentials") == "false", f"{jid}: checkout persists creds"
         if with_.get("repository"):
@@ -42,6 +45,37 @@ def uses(emu: Emulator, job: _Job, name: str, uses: str, with_: dict[str, str],
     if action == "actions/download-artifact":
         return _download(emu, job, name, with_)
     raise AssertionError(f"action {action} is not emulated")
+
+
+def composite(emu: Emulator, job: _Job, name: str, path: Path, with_: dict[str, str],
+              ctx: dict[str, Any]) -> StepRun:
+    """Run the composite action at `path` (its action.yml) as one step."""
+    spec = load(path / "action.yml")
+    assert spec["runs"]["using"] == "composite", f"{path}: not a composite action"
+    declared = spec.get("inputs") or {}
+    unknown = sorted(set(with_) - set(declared))
+    assert not unknown, f"{name}: the action has no input(s) {unknown}"
+    inputs = {k: with_.get(k, to_str(d.get("default"))) for k, d in declared.items()}
+    sub = StepRun(job.jid, name, "success")
+    outputs: dict[str, dict[str, Any]] = {}
+    funcs = emu._step_funcs(job.run)
+    for i, step in enumerate(spec["runs"]["steps"]):
+        if "run" in step:
+            assert step.get("shell") == "bash", f"{path}: a run step needs shell: bash"
+        sctx = {**ctx, "inputs": inputs, "steps": outputs}
+        sr = emu._step(job, step, step.get("name") or f"step {i}", sctx, funcs,
+                        dict(ctx["env"]), action_path=path)
+        sub.stdout += sr.stdout
+        sub.stderr += sr.stderr
+        if "id" in step:
+            outputs[step["id"]] = {"outputs": sr.outputs, "outcome": sr.status}
+        if sr.status == "failure":
+            sub.status, sub.rc = "failure", sr.rc
+            break
+    octx = {**ctx, "inputs": inputs, "steps": outputs}
+    sub.outputs = {k: to_str(interpolate(o["value"], octx, funcs))
+                   for k, o in (spec.get("outputs") or {}).items()}
+    return sub
 
 
 def _upload(emu: Emulator, job: _Job, name: str, with_: dict[str, str]) -> StepRun:
@@ -85,3 +119,22 @@ def _download(emu: Emulator, job: _Job, name: str, with_: dict[str, str]) -> Ste
         # One match lands in `path` itself, several in path/<name> (merge-multiple: false).
         copy_artifact(store / n, path if len(chosen) == 1 else path / n)
     return StepRun(job.jid, name, "success", 0)
+
+
+def checkout_source(emu: Emulator, workspace: Path) -> None:
+    """actions/checkout of the repository the run is for."""
+    git("clone", "-q", str(emu.source), str(workspace))
+    # As on a runner: origin is the GitHub URL, and with persist-credentials: false nothing
+    # can fetch from it (https is not even an allowed protocol here), so a step that reads
+    # the source from origin instead of the checkout fails.
+    git("remote", "set-url", "origin", ORIGIN, cwd=workspace)
+    if emu.targets is not None and not (workspace / "targets").exists():
+        (workspace / "targets").symlink_to(emu.targets)
+
+
+def copy_artifact(src: Path, dst: Path) -> None:
+    shutil.copytree(src, dst, dirs_exist_ok=True)
+
+
+def matching(names: list[str], pattern: str) -> list[str]:
+    return [n for n in names if fnmatch.fnmatchcase(n, pattern)]

@@ -35,149 +35,35 @@ the test). What it emulates, and how:
 
 from __future__ import annotations
 
-import fnmatch
 import itertools
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from skillsync.matrix import MATRIX_LIMIT
 from support.gha_expressions import Funcs, condition, interpolate, to_str, truthy
-from support.gha_repositories import ORIGIN, REPOSITORY, git, load
+from support.gha_repositories import REPOSITORY, git, load
+from support.gha_runs import (
+    ArtifactEvent,
+    JobRun,
+    StepRun,
+    WorkflowRun,
+    _annotations,
+    _Job,
+    parse_output_file,
+)
+
+__all__ = ["Emulator", "JobRun", "StepRun", "WorkflowRun", "parse_output_file"]
 
 _LEVEL = {"none": 0, "read": 1, "write": 2}
-ANNOTATIONS_PER_STEP = 10     # GitHub shows at most 10 errors (and 10 warnings) per step
-_ANNOTATION = re.compile(r"^::(error|warning|notice)(?: ([^:]*))?::(.*)$")
-
-
-@dataclass
-class StepRun:
-    job: str
-    name: str
-    status: str                      # success | failure | skipped
-    rc: int | None = None
-    stdout: str = ""
-    stderr: str = ""
-    env: dict[str, str] = field(default_factory=dict)
-    script: str = ""
-    outputs: dict[str, str] = field(default_factory=dict)
-    seconds: float = 0.0
-    annotations: list[tuple[str, str]] = field(default_factory=list)   # (level, line) shown
-    dropped: int = 0                                                   # not shown by GitHub
-
-
-@dataclass
-class JobRun:
-    job: str
-    matrix: dict[str, Any] | None
-    result: str
-    steps: list[StepRun] = field(default_factory=list)
-    summary: str = ""
-    workspace: Path | None = None
-    environment: str | None = None
-    deployment: bool = False         # GitHub created a deployment for this leg
-    attempt: int = 1
-
-
-@dataclass
-class ArtifactEvent:
-    job: str
-    op: str                          # upload | download
-    name: str
-    overwrite: bool = False
-
-
-@dataclass
-class WorkflowRun:
-    order: list[str] = field(default_factory=list)            # job keys, as started
-    jobs: dict[str, list[JobRun]] = field(default_factory=dict)
-    results: dict[str, str] = field(default_factory=dict)
-    outputs: dict[str, dict[str, str]] = field(default_factory=dict)
-    artifacts: dict[str, Path] = field(default_factory=dict)
-    called: dict[str, str] = field(default_factory=dict)      # caller job -> workflow@sha
-    artifact_log: list[ArtifactEvent] = field(default_factory=list)
-    needs: dict[str, list[str]] = field(default_factory=dict)  # job key -> keys it needs
-
-    def steps(self, job: str | None = None) -> Iterator[StepRun]:
-        for jid, runs in self.jobs.items():
-            if job is None or jid == job:
-                for jr in runs:
-                    yield from jr.steps
-
-    def step(self, job: str, name: str, leg: int = 0) -> StepRun:
-        return next(s for s in self.jobs[job][leg].steps if s.name == name)
-
-    def stdout(self) -> str:
-        return "".join(s.stdout for s in self.steps())
-
-    def summary(self) -> str:
-        return "".join(j.summary for runs in self.jobs.values() for j in runs)
-
-    def failures(self) -> list[tuple[str, str, str]]:
-        return [(s.job, s.name, (s.stderr or s.stdout)[-800:]) for s in self.steps()
-                if s.status == "failure"]
-
-
-def parse_output_file(path: Path) -> dict[str, str]:
-    """$GITHUB_OUTPUT / $GITHUB_ENV: `name=value` lines and `name<<EOF` blocks."""
-    out: dict[str, str] = {}
-    lines = path.read_text().splitlines() if path.exists() else []
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        if "<<" in line and ("=" not in line or line.index("<<") < line.index("=")):
-            name, delim = line.split("<<", 1)
-            block = []
-            i += 1
-            while lines[i] != delim:
-                block.append(lines[i])
-                i += 1
-            out[name] = "\n".join(block)
-        elif line:
-            name, value = line.split("=", 1)
-            out[name] = value
-        i += 1
-    return out
-
-
-def _annotations(stdout: str) -> tuple[list[tuple[str, str]], int]:
-    shown: list[tuple[str, str]] = []
-    seen: dict[str, int] = {}
-    dropped = 0
-    for line in stdout.splitlines():
-        m = _ANNOTATION.match(line)
-        if not m:
-            continue
-        level = m.group(1)
-        seen[level] = seen.get(level, 0) + 1
-        if seen[level] <= ANNOTATIONS_PER_STEP:
-            shown.append((level, line))
-        else:
-            dropped += 1
-    return shown, dropped
-
-
-@dataclass
-class _Job:
-    """What a running job leg needs to know, shared by its steps and composite actions."""
-
-    jid: str
-    run: JobRun
-    workspace: Path
-    temp: Path
-    env_state: dict[str, str] = field(default_factory=dict)
-    path_prepend: list[str] = field(default_factory=list)
-    steps: int = 0
 
 
 class Emulator:
@@ -596,55 +482,6 @@ class Emulator:
                         os.environ[k] != v}, script, parse_output_file(files["GITHUB_OUTPUT"]),
                        time.monotonic() - started, shown, dropped)
 
-    def composite(self, job: _Job, name: str, path: Path, with_: dict[str, str],
-                  ctx: dict[str, Any]) -> StepRun:
-        """Run the composite action at `path` (its action.yml) as one step."""
-        spec = load(path / "action.yml")
-        assert spec["runs"]["using"] == "composite", f"{path}: not a composite action"
-        declared = spec.get("inputs") or {}
-        unknown = sorted(set(with_) - set(declared))
-        assert not unknown, f"{name}: the action has no input(s) {unknown}"
-        inputs = {k: with_.get(k, to_str(d.get("default"))) for k, d in declared.items()}
-        sub = StepRun(job.jid, name, "success")
-        outputs: dict[str, dict[str, Any]] = {}
-        funcs = self._step_funcs(job.run)
-        for i, step in enumerate(spec["runs"]["steps"]):
-            if "run" in step:
-                assert step.get("shell") == "bash", f"{path}: a run step needs shell: bash"
-            sctx = {**ctx, "inputs": inputs, "steps": outputs}
-            sr = self._step(job, step, step.get("name") or f"step {i}", sctx, funcs,
-                            dict(ctx["env"]), action_path=path)
-            sub.stdout += sr.stdout
-            sub.stderr += sr.stderr
-            if "id" in step:
-                outputs[step["id"]] = {"outputs": sr.outputs, "outcome": sr.status}
-            if sr.status == "failure":
-                sub.status, sub.rc = "failure", sr.rc
-                break
-        octx = {**ctx, "inputs": inputs, "steps": outputs}
-        sub.outputs = {k: to_str(interpolate(o["value"], octx, funcs))
-                       for k, o in (spec.get("outputs") or {}).items()}
-        return sub
-
     def record(self, job: str, op: str, name: str, overwrite: bool = False) -> None:
         with self.lock:
             self.run.artifact_log.append(ArtifactEvent(job, op, name, overwrite))
-
-
-def checkout_source(emu: Emulator, workspace: Path) -> None:
-    """actions/checkout of the repository the run is for."""
-    git("clone", "-q", str(emu.source), str(workspace))
-    # As on a runner: origin is the GitHub URL, and with persist-credentials: false nothing
-    # can fetch from it (https is not even an allowed protocol here), so a step that reads
-    # the source from origin instead of the checkout fails.
-    git("remote", "set-url", "origin", ORIGIN, cwd=workspace)
-    if emu.targets is not None and not (workspace / "targets").exists():
-        (workspace / "targets").symlink_to(emu.targets)
-
-
-def copy_artifact(src: Path, dst: Path) -> None:
-    shutil.copytree(src, dst, dirs_exist_ok=True)
-
-
-def matching(names: list[str], pattern: str) -> list[str]:
-    return [n for n in names if fnmatch.fnmatchcase(n, pattern)]
