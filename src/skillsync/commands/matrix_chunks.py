@@ -86,7 +86,6 @@ def matrix_chunks(ctx: cli.RunContext, /, *, routes: str | None = None,
 
 def _superseded(ref: str, source: str, github_output: str | None, output: str) -> int:
     from skillsync import matrix
-
     from skillsync.policy import parse_release
 
     parse_release(ref)   # attacker text: refused before git sees anything
