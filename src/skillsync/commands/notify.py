@@ -68,16 +68,18 @@ def notify(ctx: cli.RunContext, /, *, run_dir: str | None = None, on_success: bo
 
 
 COMMAND = cli.Command(notify, "Notify the owners of failed targets of a run.", (
-    cli.opt("run_dir", metavar="RUN_DIR", nargs="?",
-            help="the run directory (holds summary.json)"),
+    cli.Group((
+        cli.opt("run_dir", metavar="RUN_DIR", nargs="?",
+                help="the run directory (holds summary.json)"),
+        cli.opt("--failure", metavar="STEP",
+                help="report pipeline step STEP (validate, plan) failed; no RUN_DIR"),
+    ), required=True),
     cli.opt("--on-success", action="store_true",
             help="also send a summary to Slack/email when nothing failed"),
     cli.opt("--channels", type=_args.channel_list, metavar="LIST",
             help="comma-separated subset of github,slack,email (default: all)"),
     cli.opt("--dry-run", action="store_true",
             help="show what would be sent; contact no service"),
-    cli.opt("--failure", metavar="STEP",
-            help="report pipeline step STEP (validate, plan) failed; no RUN_DIR"),
     cli.opt("--message-file", metavar="FILE", help="with --failure: the step's error output"),
     _args.OUTPUT,
 ), EPILOG)
