@@ -797,6 +797,36 @@ def test_a_failed_validate_notifies_with_the_error(tmp_path: Path,
     assert "/actions/runs/701" in comments[0]        # the second run's link
 
 
+def test_a_failed_plan_notifies_with_the_error(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """A release tag whose SKILL.md is broken: validation in the plan job fails, nothing is
+    synced, and the error (naming the file) reaches the plan step's issue and Slack."""
+    fleet = workspace_fleet(tmp_path / "p", {"ok": {"risk": "low"}}, tags=("v1.0.0",))
+    src = fleet["source"]
+    (src / "skills" / "alpha" / "SKILL.md").write_text("---\nname: alpha\n---\n\n# alpha\n")
+    git("commit", "-qam", "a broken skill", cwd=src)
+    git("tag", "v1.0.1", cwd=src)
+    before = repo_state(fleet["bares"]["ok"])
+    monkeypatch.chdir(tmp_path)
+    with FakeGitHub(token=TOKEN) as gh, WebhookReceiver() as slack:
+        secrets = {"skillsync-notify": {"SKILLSYNC_SLACK_WEBHOOK_URL": slack.url + SLACK_PATH}}
+        _, run = run_workflow(fleet, tag_push("v1.0.1"), 750, secrets=secrets, api_url=gh.url,
+                              token=TOKEN)
+        issues = [(i.title, i.body) for i in gh.issues(REPOSITORY)]
+        bodies = slack.bodies()
+    assert run.results["sync/plan"] == "failure"
+    assert run.step("sync/plan", "Build the manifest and validate the release").status == \
+        "failure"
+    assert run.results["sync/notify-failure"] == "success", run.failures()
+    [(title, body)] = issues
+    assert title == "skillsync: the plan step is failing"
+    assert "skills/alpha/SKILL.md" in body
+    [message] = bodies
+    assert "the plan step failed" in message["text"]
+    assert "skills/alpha/SKILL.md" in message["text"]
+    assert repo_state(fleet["bares"]["ok"]) == before
+
+
 HOSTILE = "v1.0.0$(touch pwned)"
 
 
