@@ -610,7 +610,7 @@ def skillsync_from_git(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dic
                         and not any(p.is_symlink() for p in f.relative_to(ROOT).parents
                                     if p != Path(".") and (ROOT / p).is_symlink()):
                     files[str(f.relative_to(ROOT))] = f
-        from actions_emulator import make_repository
+        from support.gha_repositories import make_repository
 
         clone, sha = make_repository(tmp / "skillsync", files)
         (clone / "src/skillsync/schemas").symlink_to("../../schemas")
@@ -794,7 +794,7 @@ def test_walkthrough_generated_workflows_run_in_the_emulator(
     """The workflows init wrote, unmodified, through the Actions emulator: a manual dry run of
     the release (callers -> skillsync's reusable workflow at the pinned commit -> the
     composite action) and the pull-request validation (the composite action, pinned)."""
-    from actions_emulator import Emulator
+    from support.gha_emulator import Emulator
 
     repo, tryout = walkthrough["repo"], walkthrough["tryout"]
     actions = {IDENTITY: skillsync_from_git["clone"]}
@@ -807,7 +807,8 @@ def test_walkthrough_generated_workflows_run_in_the_emulator(
                    run_id=9001, actions=actions).execute()
     assert run.results["sync"] == "success", run.failures()
     assert run.called["sync"].endswith(f"@{skillsync_from_git['sha']}")
-    assert {run.results[j] for j in ("validate", "plan", "sync-canary", "report")} == {"success"}
+    assert {run.results[f"sync/{j}"] for j in ("validate", "plan", "wave-0", "report")} == \
+        {"success"}
     summary = json.loads((tmp_path / "artifacts-9001/skillsync-run/summary.json").read_text())
     assert {t["id"]: t["status"] for t in summary["targets"]} == {
         "tools": "planned", "monorepo": "planned"}

@@ -225,7 +225,7 @@ def test_call_checks_what_the_parser_checks(capsys: pytest.CaptureFixture[str]) 
     assert cli.call(sync, fmt="yaml") == 2
     assert capsys.readouterr().err.splitlines() == [
         "sync: error: argument --ref: not allowed with argument --manifest",
-        "matrix-chunks: error: one of the arguments --routes --ids is required",
+        "matrix-chunks: error: one of the arguments --routes --ids --newer-than is required",
         "sync: error: argument --format: invalid choice: 'yaml' (choose from 'auto', 'json', "
         "'table')",
     ]

@@ -72,7 +72,7 @@ BAD = [
     ("submodule-without-path", {"t.yaml": BASE.replace("push", "submodule")}, "t.yaml:1",
      "missing key 'submodule' (required for submodule targets)"),
     ("bad-enum", {"t.yaml": BASE + "risk: extreme\n"}, "t.yaml:4",
-     "risk: 'extreme' is not one of: low, medium, high"),
+     "risk: 'extreme' is not one of: canary, low, medium, high"),
     ("wrong-type", {"t.yaml": BASE + "accept_major: 'yes'\n"}, "t.yaml:4",
      "accept_major: expected true or false, got string"),
     ("credentials-in-url",

@@ -46,8 +46,9 @@ def render(targets: Sequence[Target]) -> str:
         "# Downstream inventory",
         "",
         f"{len(rows)} target{'s' if len(rows) != 1 else ''} ({enabled} enabled),"
-        " one per file in `targets/`. Risk tiers go in waves: `low` first (canary), then"
-        " `medium`, then `high`. The auth column names the environment variable that holds"
+        " one per file in `targets/`. Risk tiers go in waves, each after the one before it"
+        " succeeded: `canary`, `low`, `medium`, `high` (the first tier present is the canary"
+        " wave). The auth column names the environment variable that holds"
         " the credential; the secret itself lives only in the CI secret store.",
         "",
         "| " + " | ".join(COLUMNS) + " |",

@@ -1,50 +1,51 @@
-"""Fan-out and fan-in of a run across GitHub Actions matrix jobs.
+"""Fan-out of a run across GitHub Actions matrix jobs, and the plan job's checks.
 
-Fan-out (`plan_matrix`): the routed targets become matrices for the sync jobs of
-`.github/workflows/sync-downstream.yml`: the canary wave (wave 0) in one matrix,
-the later waves in chunks of at most 256 entries, because GitHub refuses a matrix
-larger than that. A fleet that does not fit the workflow's jobs is an error that
-names the fix; it is never truncated.
+`plan_matrix` turns the routed targets into the matrices of the reusable workflow
+`.github/workflows/sync-downstream.yml`. Its wave layout (`wave_jobs`, issue 15 items 2-3):
+one matrix per wave, never two waves in one matrix, at most 256 jobs each (GitHub refuses a
+larger matrix). A wave has one job slot per possible wave in the workflow (`WAVES`: one per
+risk tier), each a call of `sync-wave.yml`, so a wave starts only after the one before it
+succeeded. Within a wave:
 
-`wave_jobs` (issue 15.3, no cap on fleet size): one matrix per wave, never mixing
-two waves, of at most 256 jobs; when a wave holds more targets than that, each job
-takes a chunk of consecutive targets (all the same size but the last) and syncs
-them with the local worker pool. With `slots=None` the plan checks no sync-rest
-slots, so any fleet fits.
+- a target whose credential is a per-target secret (`auth.env`: a token or an HMAC secret)
+  gets a job of its own in the environment `skillsync-<id>`, the only place that secret
+  lives: GitHub gives a job the secrets of its one environment, so no job ever holds
+  another target's secret. Such a wave holds at most 256 of them (an error naming the fix);
+- every other target (the GitHub App, or no credential) is pooled: the rest of the wave's
+  job slots each take a chunk of them (all the same size but the last) and sync it with the
+  local worker pool, in the environment `skillsync-fleet` (which holds the App's key). No
+  job holds a long-lived secret of one target, and a wave of any size fits: no cap.
 
-Fan-in (`merge_run_dirs`, `complete_results`): every matrix job uploads its own
-copy of the run directory; the report job merges them back into one, and records
-the targets that never produced a result (their job was skipped because the
-canary failed, was cancelled, or its runner was lost) as not attempted, so the
-report and the notifications cannot miss them.
+Each job entry carries its rate share (`SKILLSYNC_RATE_SHARE=1/<jobs in the wave>`,
+skillsync.pacing). The slot layout (`slots`: the canary matrix plus N later-wave matrices)
+stays for the rollback workflow and tools, and refuses what does not fit.
+
+`newer_release` is the plan job's "superseded" check: a run for a release older than the
+newest tag of the source exits cleanly instead of halting every target on downgrade.
+
+Fan-in (merging the jobs' run directories, annotations) is skillsync.fanin.
 """
 
 from __future__ import annotations
 
-import filecmp
 import json
-import shutil
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from skillsync.errors import ConfigError, UsageError
-from skillsync.model import Status, Target
-from skillsync.runlog import RunDir, read_events
+from skillsync.errors import UsageError
+from skillsync.model import RISKS, Target
 
 MATRIX_LIMIT = 256  # GitHub Actions: "a matrix can generate a maximum of 256 jobs"
 SCHEMA = "skillsync.matrix/v1"
-
-# Files every matrix job carries unchanged from the plan; differing copies of these
-# are expected (run.json holds a creation time) or fatal (a different release).
-_PER_JOB = frozenset({"run.json"})
-_SAME_RELEASE = frozenset({"manifest.json", "routes.json", "matrix.json"})
+WAVES = len(RISKS)  # wave jobs in sync-downstream.yml: routing numbers waves over the tiers
+FLEET_ENVIRONMENT = "skillsync-fleet"   # pooled jobs: the GitHub App's key lives here
 
 
 @dataclass(frozen=True)
 class MatrixPlan:
-    """The matrices of one run: the canary wave, then the later waves in chunks."""
+    """The matrices of one run: per wave its jobs; the slot layout for older callers."""
 
     canary: list[dict[str, Any]]
     rest: list[list[dict[str, Any]]]
@@ -59,6 +60,10 @@ class MatrixPlan:
     def total(self) -> int:
         return sum(len(c) for c in self.chunks)
 
+    def job_entries(self, wave: int) -> list[dict[str, Any]]:
+        jobs = self.wave_jobs[wave] if wave < len(self.wave_jobs) else []
+        return [job_entry(wave, k, job, len(jobs)) for k, job in enumerate(jobs)]
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "schema": SCHEMA,
@@ -69,32 +74,54 @@ class MatrixPlan:
             "rest": [{"include": c} for c in self.rest],
             "chunks": [{"include": c} for c in self.chunks],
             "not_synced": self.not_synced,
-            "wave_jobs": [{"wave": w, "include": [job_entry(w, k, job)
-                                                  for k, job in enumerate(jobs)]}
-                          for w, jobs in enumerate(self.wave_jobs)],
+            "wave_jobs": [{"wave": w, "include": self.job_entries(w)}
+                          for w in range(len(self.wave_jobs))],
         }
 
 
-def job_entry(wave: int, index: int, job: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """One matrix job of a wave: which targets it syncs (`sync --only ID...`)."""
-    return {"wave": wave, "chunk": index, "ids": [str(e["id"]) for e in job],
-            "count": len(job)}
+def solo(entry: Mapping[str, Any]) -> bool:
+    """A target whose credential is a secret of its own environment needs a job of its own."""
+    return bool(entry.get("auth_env"))
+
+
+def job_entry(wave: int, index: int, job: Sequence[Mapping[str, Any]], jobs: int = 1
+              ) -> dict[str, Any]:
+    """One matrix job of a wave: which targets it syncs (`sync --only ID...`), in which
+    environment, with which credential variable and which share of the rate budget."""
+    ids = [str(e["id"]) for e in job]
+    alone = len(job) == 1 and solo(job[0])
+    name = ids[0] if len(ids) == 1 else f"{ids[0]} .. {ids[-1]} ({len(ids)} targets)"
+    return {"wave": wave, "chunk": index, "ids": ids, "count": len(job), "name": name,
+            "environment": f"skillsync-{ids[0]}" if alone else FLEET_ENVIRONMENT,
+            "auth_env": str(job[0].get("auth_env") or "") if alone else "",
+            "rate_share": f"1/{max(1, jobs)}"}
 
 
 def wave_jobs(items: Sequence[Mapping[str, Any]], max_jobs: int = MATRIX_LIMIT
               ) -> list[list[list[dict[str, Any]]]]:
-    """For each wave 0..N-1 (by the entries' "wave"), its entries split into at most
-    `max_jobs` chunks: chunk size ceil(len / max_jobs), so a wave of up to `max_jobs`
-    targets gets one target per job and a larger one the fewest jobs that fit. Every
-    entry lands in exactly one chunk; a wave with no entries gets no jobs."""
+    """For each wave 0..N-1 (by the entries' "wave"), its entries as at most `max_jobs`
+    jobs: one job per target with a per-target secret (`solo`), then the others in chunks
+    of ceil(len / slots left), so a wave of up to `max_jobs` targets gets one target per
+    job and a larger one the fewest jobs that fit. Every entry lands in exactly one job; a
+    wave with no entries gets no jobs. UsageError when the solo targets alone need more
+    jobs than a matrix holds, naming the fix."""
     if max_jobs < 1:
         raise UsageError(f"max jobs per matrix must be at least 1 (got {max_jobs})")
     nwaves = max((int(e["wave"]) for e in items), default=-1) + 1
     out: list[list[list[dict[str, Any]]]] = []
     for w in range(nwaves):
         members = [dict(e) for e in items if int(e["wave"]) == w]
-        size = max(1, -(-len(members) // max_jobs))
-        out.append(chunk(members, size) if members else [])
+        alone = [e for e in members if solo(e)]
+        pooled = [e for e in members if not solo(e)]
+        free = max_jobs - len(alone)
+        if free < (1 if pooled else 0):
+            raise UsageError(
+                f"wave {w} has {len(alone)} targets with a per-target secret (auth.env), each "
+                f"needing a job of its own, and {len(pooled)} more, but a matrix holds "
+                f"{max_jobs} jobs: move targets to the GitHub App (auth: {{method: "
+                "github-app}, docs/github-app.md), whose targets share jobs")
+        size = max(1, -(-len(pooled) // free)) if pooled else 1
+        out.append([[e] for e in alone] + chunk(pooled, size))
     return out
 
 
@@ -120,7 +147,7 @@ def entries(routes: Sequence[Mapping[str, Any]],
 
     An entry carries what a sync job needs to know before it reads any file: the
     target id, its wave, and the NAME of its credential variable (`auth_env`, ""
-    when none), which the workflow maps to the repository secret of that name.
+    when none), which the workflow maps to the secret of the target's environment.
     """
     by_id = {t.id: t for t in targets or ()}
     out = []
@@ -147,10 +174,10 @@ def plan_matrix(routes: Sequence[Mapping[str, Any]], targets: Sequence[Target] |
                 *, chunk_size: int = MATRIX_LIMIT, slots: int | None = 2) -> MatrixPlan:
     """Split the routed targets into the workflow's matrices.
 
-    `slots` is how many matrix jobs the workflow has for the later waves (and for
-    the whole list, in `chunks`); None for a workflow that runs `wave_jobs` (one
-    matrix per wave, chunked: no cap). Raises UsageError when the fleet does not
-    fit, naming what to change; nothing is ever dropped.
+    `slots` is how many matrix jobs a slot-layout workflow has for the later waves (and
+    for the whole list, in `chunks`); None for the wave layout (`wave_jobs`: no cap).
+    Raises UsageError when the fleet does not fit, naming what to change; nothing is
+    ever dropped.
     """
     if not 1 <= chunk_size <= MATRIX_LIMIT:
         raise UsageError(f"--chunk-size must be between 1 and {MATRIX_LIMIT} (got {chunk_size})")
@@ -162,15 +189,17 @@ def plan_matrix(routes: Sequence[Mapping[str, Any]], targets: Sequence[Target] |
     if len(canary) > chunk_size and slots is not None:
         raise UsageError(
             f"the canary wave has {len(canary)} targets, more than one matrix holds "
-            f"({chunk_size}); a canary should be a few low-risk targets: give the others "
-            "risk: medium or high")
+            f"({chunk_size}); a canary should be a few targets: give the others "
+            "a higher risk tier")
     rest = chunk(later, chunk_size)
     if slots is not None and len(rest) > slots:
         raise UsageError(
             f"{len(later)} targets after the canary wave need {len(rest)} matrices of "
-            f"{chunk_size}, but the workflow has {slots} sync-rest job(s): add sync-rest-N jobs "
-            "to .github/workflows/sync-downstream.yml and pass --slots (docs/architecture.md)")
+            f"{chunk_size}, but the workflow has {slots} sync-rest job(s): use the wave "
+            "layout (matrix-chunks --waves), which has no cap")
     nwaves = max((e["wave"] for e in items), default=-1) + 1
+    if slots is None and nwaves > WAVES:
+        raise UsageError(f"the release routes to {nwaves} waves; the workflow has {WAVES}")
     waves = [[e["id"] for e in items if e["wave"] == w] for w in range(nwaves)]
     not_synced = [{"id": str(r["id"]), "decision": str(r.get("decision")),
                    "reason": str(r.get("reason", ""))}
@@ -180,26 +209,39 @@ def plan_matrix(routes: Sequence[Mapping[str, Any]], targets: Sequence[Target] |
                       wave_jobs=wave_jobs(items, chunk_size))
 
 
-def github_outputs(plan: MatrixPlan, slots: int) -> dict[str, str]:
-    """`name -> value` for $GITHUB_OUTPUT: compact one-line JSON, so no value can
-    break the `name=value` line format; an empty matrix comes with has_* = false
-    (GitHub fails a job whose matrix is empty, so the workflow skips it instead)."""
-    def js(obj: Any) -> str:
-        return json.dumps(obj, separators=(",", ":"), sort_keys=True, ensure_ascii=True)
+def _js(obj: Any) -> str:
+    return json.dumps(obj, separators=(",", ":"), sort_keys=True, ensure_ascii=True)
 
+
+def github_outputs(plan: MatrixPlan, slots: int) -> dict[str, str]:
+    """The slot layout's `name -> value` for $GITHUB_OUTPUT: compact one-line JSON, so no
+    value can break the `name=value` line format; an empty matrix comes with has_* =
+    false (GitHub fails a job whose matrix is empty, so the workflow skips it instead)."""
     out = {
-        "canary": js({"include": plan.canary}),
-        "has_canary": js(bool(plan.canary)),
-        "waves": js(plan.waves),
+        "canary": _js({"include": plan.canary}),
+        "has_canary": _js(bool(plan.canary)),
+        "waves": _js(plan.waves),
         "count": str(plan.total),
     }
     for i in range(slots):
         rest = plan.rest[i] if i < len(plan.rest) else []
-        out[f"rest_{i}"] = js({"include": rest})
-        out[f"has_rest_{i}"] = js(bool(rest))
+        out[f"rest_{i}"] = _js({"include": rest})
+        out[f"has_rest_{i}"] = _js(bool(rest))
         part = plan.chunks[i] if i < len(plan.chunks) else []
-        out[f"matrix_{i}"] = js({"include": part})
-        out[f"has_matrix_{i}"] = js(bool(part))
+        out[f"matrix_{i}"] = _js({"include": part})
+        out[f"has_matrix_{i}"] = _js(bool(part))
+    return out
+
+
+def wave_outputs(plan: MatrixPlan) -> dict[str, str]:
+    """The wave layout's outputs: `wave_0`..`wave_{WAVES-1}` (the matrix of each wave's
+    jobs, `{"include": [...]}`), `has_wave_I`, `count`, `jobs` (all waves)."""
+    out = {"count": str(plan.total),
+           "jobs": str(sum(len(jobs) for jobs in plan.wave_jobs))}
+    for w in range(WAVES):
+        include = plan.job_entries(w)
+        out[f"wave_{w}"] = _js({"include": include})
+        out[f"has_wave_{w}"] = _js(bool(include))
     return out
 
 
@@ -212,145 +254,46 @@ def write_github_outputs(path: str | Path, values: Mapping[str, str]) -> None:
         fh.writelines(f"{name}={value}\n" for name, value in values.items())
 
 
-# -- fan-in -------------------------------------------------------------------
+# -- the plan job: superseded releases ---------------------------------------------------
 
-def _looks_like_run(path: Path) -> bool:
-    return any((path / name).exists() for name in ("run.json", "log.jsonl", "results",
-                                                  "manifest.json"))
+def newer_release(ref: str, tags: Sequence[str]) -> str | None:
+    """The newest release tag among `tags` that supersedes release `ref`, or None.
 
+    A stable release is superseded only by a newer stable one (a pre-release of the next
+    version must not stop stable-channel targets from taking this one); a pre-release by
+    any newer release. Tags that are not release tags are ignored (they are someone's
+    text, never an error here)."""
+    import semver
 
-def expand_parts(paths: Iterable[str | Path]) -> list[Path]:
-    """Run directories among `paths`: each path is a run directory, or a folder of
-    them. actions/download-artifact with a pattern puts each artifact in a folder
-    named after it, except when exactly one artifact matched: then its files land
-    directly in the path. Both layouts are accepted."""
-    out: list[Path] = []
-    for raw in paths:
-        p = Path(raw)
-        if not p.is_dir():
-            raise UsageError("not a directory", where=str(p))
-        if _looks_like_run(p):
-            out.append(p)
-        else:
-            out.extend(sorted(c for c in p.iterdir() if c.is_dir() and _looks_like_run(c)))
-    return out
+    from skillsync.policy import parse_release
 
-
-@dataclass
-class MergeReport:
-    run: str
-    parts: int = 0
-    files: int = 0
-    events: int = 0
-    completed: list[str] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"run": self.run, "parts": self.parts, "files": self.files,
-                "events": self.events, "completed": self.completed}
-
-
-def merge_run_dirs(into: str | Path, parts: Sequence[str | Path]) -> MergeReport:
-    """Merge the run directories in `parts` into `into` (created if needed).
-
-    Files new to `into` are copied; identical ones are skipped; the log lines of
-    every part are merged, de-duplicated and ordered by time. Two parts that hold
-    different bytes for one file (say, two results for one target, or manifests of
-    two releases) are a ConfigError naming the file, and nothing of that part is
-    written over what is there.
-    """
-    from skillsync import artifacts
-
-    run = RunDir(into).create()
-    report = MergeReport(run.run_id)
-    events = [ev for ev in read_events(run.log_path) if isinstance(ev, dict)]
-    for part in expand_parts(parts):
-        if part.resolve() == run.path.resolve():
+    mine = parse_release(ref)
+    best: tuple[semver.Version, str] | None = None
+    for tag in tags:
+        try:
+            rel = parse_release(tag)
+        except UsageError:
             continue
-        report.parts += 1
-        files = sorted(p for p in part.rglob("*") if p.is_file() and not p.is_symlink())
-        # A part is another job's artifact: every file of a known kind is checked
-        # before anything of the part is copied (skillsync.artifacts).
-        artifacts.check_tree(part, [p.relative_to(part).as_posix() for p in files])
-        plan: list[tuple[Path, Path]] = []
-        for src in files:
-            rel = src.relative_to(part)
-            if rel.as_posix() == "log.jsonl":
-                continue
-            dst = run.path / rel
-            if dst.exists():
-                if rel.as_posix() in _PER_JOB or filecmp.cmp(src, dst, shallow=False):
-                    continue
-                what = ("a different release" if rel.as_posix() in _SAME_RELEASE
-                        else "different content")
-                raise ConfigError(f"{rel.as_posix()} conflicts with {dst} ({what})",
-                                  where=str(part))
-            plan.append((src, dst))
-        for src, dst in plan:
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, dst)
-            report.files += 1
-        # A log line that is valid JSON but not an event object is dropped like a
-        # line cut by a SIGKILL: the log is a record, not an input the merge obeys.
-        events.extend(ev for ev in read_events(part / "log.jsonl") if isinstance(ev, dict))
-    seen: set[str] = set()
-    unique = []
-    for ev in events:
-        key = json.dumps(ev, sort_keys=True, ensure_ascii=False)
-        if key not in seen:
-            seen.add(key)
-            unique.append((str(ev.get("ts", "")), key))
-    unique.sort(key=lambda pair: pair[0])  # stable: same-time events keep their order
-    from skillsync.fsutil import atomic_write
-
-    if unique:
-        atomic_write(run.log_path, "".join(key + "\n" for _, key in unique))
-    report.events = len(unique)
-    return report
-
-
-def complete_results(run: RunDir, targets: Sequence[Target]) -> list[str]:
-    """Write a result for every routed target of `run` that has none (from
-    routes.json, as `route-targets --all` wrote it, and matrix.json): halted or
-    skipped by policy, else not attempted, or unknown when its branch is at a commit
-    of this run (skillsync.report.account reads it). Returns the ids written."""
-    from skillsync.report import unaccounted
-
-    written = []
-    for result in unaccounted(run, targets):
-        tid = result["target"]
-        run.write(f"results/{tid}.json", result)
-        run.log("result", result["status"], result["message"], target=tid)
-        written.append(tid)
-    return written
-
-
-# -- annotations ----------------------------------------------------------------
-
-def _escape_data(text: str) -> str:
-    # GitHub's workflow-command escaping (@actions/core): a message can never end
-    # the command line early or start a second command.
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _escape_property(text: str) -> str:
-    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
-
-
-def workflow_annotations(summary: Mapping[str, Any]) -> list[str]:
-    """`::error::` lines for failed, not-attempted and unknown targets, `::warning::` for
-    halted ones, from a run summary (skillsync.report.summarize)."""
-    lines = []
-    for t in summary.get("targets", []):
-        status = t.get("status")
-        if status in (Status.FAILED, Status.NOT_ATTEMPTED, Status.UNKNOWN):
-            level = "error"
-        elif status == Status.HALTED:
-            level = "warning"
-        else:
+        if rel.is_prerelease and not mine.is_prerelease:
             continue
-        detail = str(t.get("error") or t.get("message") or status)
-        if status == Status.FAILED and t.get("rollback"):
-            detail += f" (roll back: {t['rollback']})"
-        title = f"skillsync {t.get('id')}: {status}"
-        lines.append(f"::{level} title={_escape_property(title)}::{_escape_data(detail)}")
-    return lines
+        v = semver.Version.parse(rel.version)
+        if best is None or v > best[0]:
+            best = (v, tag)
+    if best is not None and best[0] > semver.Version.parse(mine.version):
+        return best[1]
+    return None
+
+
+def source_tags(source: str | Path) -> list[str]:
+    """The tag names of the git repository at `source` (a checkout with its tags);
+    UsageError when it is not one."""
+    from skillsync import git
+    from skillsync.errors import GitError
+
+    try:
+        text = git.out(["for-each-ref", "--format=%(refname:strip=2)", "refs/tags/"],
+                       cwd=source)
+    except (GitError, OSError):
+        raise UsageError("not a git checkout (the tags of the source are read from it)",
+                         where=str(source)) from None
+    return [t for t in text.splitlines() if t]

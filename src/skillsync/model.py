@@ -12,7 +12,10 @@ from pathlib import Path
 from typing import Any
 
 MECHANISMS = ("pull-request", "push", "submodule", "webhook")
-RISKS = ("low", "medium", "high")  # low goes first (canary)
+# Rollout tiers, first to last: each is a wave that starts only after the one before it
+# succeeded. `canary`: a target to break first (alone, before any other); a fleet without
+# one starts with `low` (then its lowest tier is the canary wave).
+RISKS = ("canary", "low", "medium", "high")
 
 
 class Decision(StrEnum):

@@ -31,19 +31,19 @@ examples:
 def merge_runs(ctx: cli.RunContext, /, *, into: str, parts: Sequence[str] = (),
                targets: str | None = None, annotations: bool = False, output: str = "-") -> int:
     """Merge the run directories `parts` into `into`, then complete its results."""
-    from skillsync import matrix, report
+    from skillsync import fanin, report
     from skillsync.commands._common import load_targets
     from skillsync.runlog import RunDir
 
     fleet = load_targets(targets)
-    merged = matrix.merge_run_dirs(into, list(parts))
+    merged = fanin.merge_run_dirs(into, list(parts))
     ctx.attach(into)
-    merged.completed = matrix.complete_results(RunDir(into), fleet)
+    merged.completed = fanin.complete_results(RunDir(into), fleet)
     cli.say(f"merged {merged.parts} part(s) into {into}: {merged.files} file(s), "
             f"{merged.events} log event(s); no result, recorded now: "
             f"{', '.join(merged.completed) or 'none'}")
     if annotations:
-        lines = matrix.workflow_annotations(report.summarize(RunDir(into)))
+        lines = fanin.workflow_annotations(report.summarize(RunDir(into)))
         cli.emit_text("".join(line + "\n" for line in lines), output)
     else:
         cli.emit_json(merged.as_dict(), output)

@@ -27,22 +27,40 @@ environment (a channel whose variables are absent is skipped with a note):
 Prints one JSON result per channel on stdout; each delivery is logged to
 RUN_DIR/log.jsonl. Exit 1 when any channel failed to deliver.
 
+--failure STEP --message-file FILE instead reports a pipeline that failed before any
+target was synced (the validate or plan job): no RUN_DIR, the error is FILE's text
+(escaped, redacted, cut). GitHub: one open issue per STEP (label skillsync-failure),
+commented on when it fails again; Slack: the error; email: skipped (no target owners).
+
 examples:
   notify .skillsync/runs/20260101T000000Z-abc123
-  notify "$RUN_DIR" --channels slack,email --dry-run"""
+  notify "$RUN_DIR" --channels slack,email --dry-run
+  notify --failure validate --message-file why.log --channels github,slack"""
 
 
-def notify(ctx: cli.RunContext, /, *, run_dir: str, on_success: bool = False,
+def notify(ctx: cli.RunContext, /, *, run_dir: str | None = None, on_success: bool = False,
            channels: Sequence[str] | None = None, dry_run: bool = False,
+           failure: str | None = None, message_file: str | None = None,
            output: str = "-") -> int:
-    """Notify about run directory `run_dir` on `channels` (default: all); exit 1 when a
+    """Notify about run directory `run_dir` (or the pipeline step `failure` that failed
+    with the error in `message_file`) on `channels` (default: all); exit 1 when a
     channel failed to deliver."""
+    from skillsync.errors import UsageError
     from skillsync.notify import CHANNELS
     from skillsync.notify import notify as send
 
-    ctx.attach(run_dir)
     chosen = list(CHANNELS if channels is None else channels)
-    report = send(run_dir, channels=chosen, on_success=on_success, dry_run=dry_run)
+    if failure is not None or message_file is not None:
+        if failure is None or message_file is None or run_dir is not None:
+            raise UsageError("--failure STEP needs --message-file FILE and no RUN_DIR")
+        from skillsync.notify_pipeline import notify_failure
+
+        report = notify_failure(failure, message_file, channels=chosen, dry_run=dry_run)
+    else:
+        if run_dir is None:
+            raise UsageError("give RUN_DIR, or --failure STEP --message-file FILE")
+        ctx.attach(run_dir)
+        report = send(run_dir, channels=chosen, on_success=on_success, dry_run=dry_run)
     cli.emit_json(report.as_dict(), output)
     for r in report.results:
         cli.say(f"{PROG}: {r.channel} {r.status}: {r.message}")
@@ -50,13 +68,19 @@ def notify(ctx: cli.RunContext, /, *, run_dir: str, on_success: bool = False,
 
 
 COMMAND = cli.Command(notify, "Notify the owners of failed targets of a run.", (
-    cli.opt("run_dir", metavar="RUN_DIR", help="the run directory (holds summary.json)"),
+    cli.Group((
+        cli.opt("run_dir", metavar="RUN_DIR", nargs="?",
+                help="the run directory (holds summary.json)"),
+        cli.opt("--failure", metavar="STEP",
+                help="report pipeline step STEP (validate, plan) failed; no RUN_DIR"),
+    ), required=True),
     cli.opt("--on-success", action="store_true",
             help="also send a summary to Slack/email when nothing failed"),
     cli.opt("--channels", type=_args.channel_list, metavar="LIST",
             help="comma-separated subset of github,slack,email (default: all)"),
     cli.opt("--dry-run", action="store_true",
             help="show what would be sent; contact no service"),
+    cli.opt("--message-file", metavar="FILE", help="with --failure: the step's error output"),
     _args.OUTPUT,
 ), EPILOG)
 
