@@ -21,7 +21,7 @@ from pathlib import Path
 
 from skillsync import secrets
 from skillsync.errors import UsageError
-from skillsync.notify import (
+from skillsync.notify_text import (
     CHANNELS,
     LABEL,
     ChannelResult,
