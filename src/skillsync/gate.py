@@ -18,12 +18,14 @@ finding; nothing is written anywhere.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from typing import Any
 
 from skillsync import paths
-from skillsync.errors import ReleaseRefused
+from skillsync.errors import GateRefused, ReleaseRefused, SkillsyncError
 from skillsync.findings import Finding
+from skillsync.runlog import RunDir
 
 
 def _refuse(label: str, findings: Sequence[Finding], what: str) -> ReleaseRefused:
@@ -57,3 +59,48 @@ def require_valid(manifest: dict[str, Any], source: str, label: str = "manifest"
     errors = [f for f in validate_release(manifest, source=source) if f.severity == "error"]
     if errors:
         raise _refuse(label, sorted(errors), "the release failed validation; nothing synced")
+
+
+def gate(manifest: dict[str, Any], run: RunDir, enabled: bool, before_write: bool,
+         source: str | None, label: str = "manifest") -> None:
+    """The pre-sync validation on the manifest a run uses, before any target is read or
+    written (ReleaseRefused, exit 2, when it fails). With `before_write` only the cheap
+    checks run here, the rest before the first write (`full_gate`): one sync-target
+    process syncs one target, and a no-op must not pay for a pass over the release."""
+    if not enabled:
+        return
+    try:
+        check_manifest(manifest, label)
+    except SkillsyncError as exc:
+        run.log("gate", "failed", str(exc))
+        raise
+    if not before_write:
+        full_gate(manifest, run, source, label)
+
+
+_GATED: dict[tuple[str, str, str], SkillsyncError | None] = {}
+_GATE_LOCK = threading.Lock()
+
+
+def full_gate(manifest: dict[str, Any], run: RunDir, override: str | None,
+              label: str = "manifest") -> None:
+    """The whole pre-sync validation, once per run and release (the workers of one run
+    share it; another run checks again: a tag may have moved in between). GateRefused
+    when it fails: the sync engine lets that through, so nothing anywhere is written."""
+    from skillsync.source import locate
+
+    source = locate(manifest["source"], override)  # the checkout, else source.repo
+    key = (str(run.path), str(manifest.get("digest")), source)
+    with _GATE_LOCK:
+        if key not in _GATED:
+            try:
+                require_valid(manifest, source, label)
+            except SkillsyncError as exc:
+                _GATED[key] = exc
+                run.log("gate", "failed", str(exc))
+            else:
+                _GATED[key] = None
+                run.log("gate", "ok", "the release passed the pre-sync validation")
+        refused = _GATED[key]
+    if refused is not None:
+        raise GateRefused(refused.message, where=refused.where)

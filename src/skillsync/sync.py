@@ -17,14 +17,14 @@ process at: locked, snapshot, push, pushed, applied, verified.
 from __future__ import annotations
 
 import os
-import threading
 import traceback
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from skillsync import defaults, gitauth, mechanisms, pacing, policy
+from skillsync import gate as gate_mod
 from skillsync.downstream import TargetRepo, checkpoint
 from skillsync.errors import (
     EXIT_FAILED,
@@ -112,7 +112,7 @@ def sync_one(target: Target, manifest: dict[str, Any], run: RunDir, source_git_d
         plan = _plan(ctx, mech, manifest, target, opts)
         result = _decided(ctx, plan, opts)
         if result is None and opts.gate_before_write:
-            _full_gate(manifest, run, opts)
+            gate_mod.full_gate(manifest, run, opts.source, opts.gate_label)
         if result is None:
             if opts.dry_run:
                 # Read only, like the plan; written only inside the run directory.
@@ -321,52 +321,6 @@ def _policy_check(plan: Any, manifest: dict[str, Any], target: Target, opts: Opt
                        "accept_major: true in the target or --allow-major for this run")
 
 
-def gate(manifest: dict[str, Any], run: RunDir, opts: Options, label: str = "manifest"
-         ) -> None:
-    """The pre-sync validation on the manifest this run uses, before any target is
-    read or written (ReleaseRefused, exit 2, when it fails). With
-    `opts.gate_before_write` only the cheap checks run here; the rest before the
-    first write (`_full_gate`)."""
-    from skillsync.gate import check_manifest
-
-    if not opts.gate:
-        return
-    try:
-        check_manifest(manifest, label)
-    except SkillsyncError as exc:
-        run.log("gate", "failed", str(exc))
-        raise
-    if not opts.gate_before_write:
-        _full_gate(manifest, run, replace(opts, gate_label=label))
-
-
-_GATED: dict[tuple[str, str, str], SkillsyncError | None] = {}
-_GATE_LOCK = threading.Lock()
-
-
-def _full_gate(manifest: dict[str, Any], run: RunDir, opts: Options) -> None:
-    """The whole pre-sync validation, once per run and release (the workers of one run
-    share it; another run checks again: a tag may have moved in between)."""
-    from skillsync.gate import require_valid
-    from skillsync.source import locate
-
-    source = locate(manifest["source"], opts.source)  # the checkout, else source.repo
-    key = (str(run.path), str(manifest.get("digest")), source)
-    with _GATE_LOCK:
-        if key not in _GATED:
-            try:
-                require_valid(manifest, source, opts.gate_label)
-            except SkillsyncError as exc:
-                _GATED[key] = exc
-                run.log("gate", "failed", str(exc))
-            else:
-                _GATED[key] = None
-                run.log("gate", "ok", "the release passed the pre-sync validation")
-        refused = _GATED[key]
-    if refused is not None:
-        raise GateRefused(refused.message, where=refused.where)
-
-
 def run_sync(manifest: dict[str, Any], targets: Sequence[Target], run: RunDir,
              opts: Options, *, only: Sequence[str] | None = None,
              on_result: Callable[[Result], None] | None = None,
@@ -382,7 +336,7 @@ def run_sync(manifest: dict[str, Any], targets: Sequence[Target], run: RunDir,
     holds it and `opts.lock_wait` runs out."""
     from skillsync.concurrency import SourceLock
 
-    gate(manifest, run, opts, label)
+    gate_mod.gate(manifest, run, opts.gate, opts.gate_before_write, opts.source, label)
     if opts.dry_run or not opts.locks:
         return _run_sync(manifest, targets, run, opts, only=only, on_result=on_result)
     lock = SourceLock(str(manifest["source"]["repo"]), run.run_id, wait=opts.lock_wait)

@@ -28,9 +28,10 @@ def sync_target(ctx: cli.RunContext, /, *, target: str, manifest: str,
                 flags: SyncFlags = NO_FLAGS, output: str = "-") -> int:
     """Sync the one target `target` to the release of `manifest`."""
     from skillsync import policy
+    from skillsync.gate import gate
     from skillsync.runlog import run_dir_for
     from skillsync.source import LazySource
-    from skillsync.sync import gate, release_of, sync_one, target_meta
+    from skillsync.sync import release_of, sync_one, target_meta
     from skillsync.targets import select
 
     doc = load_manifest(manifest)
@@ -42,7 +43,7 @@ def sync_target(ctx: cli.RunContext, /, *, target: str, manifest: str,
     # One target in this process: the full validation waits for a decided write.
     label = "stdin" if manifest == "-" else manifest
     opts = replace(flags.options(), gate_before_write=True, gate_label=label)
-    gate(doc, run, opts, label)
+    gate(doc, run, opts.gate, opts.gate_before_write, opts.source, label)
     route = policy.route(release_of(doc), [chosen], allow_major=opts.allow_major)[0]
     if route.decision != "sync":
         from skillsync.mechanisms.base import Result
