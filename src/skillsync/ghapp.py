@@ -68,9 +68,9 @@ def permissions_for(target: Target, *, read_only: bool = False) -> dict[str, str
     ref), plus pull_requests when a pull request is opened; read only for a dry run."""
     level = "read" if read_only else "write"
     perms = {"contents": level}
-    sub = target.submodule
-    if target.mechanism == "pull-request" or (
-            target.mechanism == "submodule" and sub is not None and sub.via == "pull-request"):
+    from skillsync import mechanisms
+
+    if mechanisms.of(target).opens_pull_requests(target):
         perms["pull_requests"] = level
     return perms
 

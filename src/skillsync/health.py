@@ -346,7 +346,7 @@ def _protection_checks(t: Target, gh: Any, repository: str) -> list[Check]:
             "status checks were not checked"), severity="info")]
     if rule is None:
         return [Check("protection", True, f"branch '{branch}' is not protected")]
-    direct = t.mechanism == "push" or (t.submodule is not None and t.submodule.via == "push")
+    direct = not mechanisms.of(t).opens_pull_requests(t)   # writes the branch itself
     out = []
     reviews = rule.get("required_pull_request_reviews")
     if isinstance(reviews, dict):

@@ -328,6 +328,19 @@ class Calls:
                      self.read + other.read, names)
 
 
+def _opens_pull_requests(mechanism: str, via: str | None) -> bool:
+    """Asks the mechanism (skillsync.mechanisms) whether a target of this kind opens pull
+    requests; `via`: a submodule target's `submodule.via`."""
+    from pathlib import Path
+
+    from skillsync import mechanisms
+    from skillsync.model import Submodule, Target
+
+    probe = Target(id="probe", mechanism=mechanism, source_file=Path("probe.yaml"),
+                   submodule=Submodule(path="probe", via=via) if via else None)
+    return mechanisms.kind(mechanism).opens_pull_requests(probe)
+
+
 def expected_calls(mechanism: str, *, via: str | None = None, labels: bool = False,
                    github_app: bool = False) -> Calls:
     """The API calls a first sync of a release makes for one target (skillsync.forge:
@@ -338,7 +351,7 @@ def expected_calls(mechanism: str, *, via: str | None = None, labels: bool = Fal
     if github_app:
         names["GET /repos/{o}/{r}/installation"] = 1
         names["POST /app/installations/{id}/access_tokens"] = 1
-    if mechanism == "pull-request" or (mechanism == "submodule" and via == "pull-request"):
+    if _opens_pull_requests(mechanism, via):
         names["GET /repos/{o}/{r}/pulls"] = 1
         names["POST /repos/{o}/{r}/pulls"] = 1
         if labels:

@@ -318,7 +318,7 @@ def _holding(st: TargetStatus, held: Holding, t: Target, rel: SourceReleases,
         _held(st, rel, t, held.version, held.commit)
         st.drift = list(held.drift)
     # A mechanism that writes to a sync branch may have a pull request awaiting merge.
-    if kind.work_branch(t, "0.0.0") is not None:
+    if kind.opens_pull_requests(t):
         st.pull_request = _pull_request(t, held.branches, st.release, token)
     _decide(st)
 

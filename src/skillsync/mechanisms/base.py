@@ -202,6 +202,12 @@ class Mechanism(abc.ABC):
         """The branch a sync of `version` writes to when it is not the target branch."""
         return None
 
+    @classmethod
+    def opens_pull_requests(cls, target: Target) -> bool:
+        """A sync of `target` proposes its change as a pull request (on its work branch)
+        instead of writing the target branch itself."""
+        return cls.work_branch(target, "0.0.0") is not None
+
     @abc.abstractmethod
     def plan(self, ctx: Context) -> Plan:
         """Read the target (never write) and decide what to do."""
