@@ -151,3 +151,18 @@ def test_every_registered_mechanism_implements_the_whole_lifecycle() -> None:
         assert cls.name == name
         missing = getattr(cls, "__abstractmethods__", frozenset())
         assert not missing, (name, sorted(missing))
+
+
+def test_nothing_outside_mechanisms_compares_a_mechanisms_name() -> None:
+    """Each comparison would be a place a new mechanism must be taught about (issue 14);
+    the generic code asks the mechanism (its protocol and capabilities) instead."""
+    import re
+
+    from conftest import ROOT
+
+    pattern = re.compile(r"mechanism\s*(==|!=|\bin\b\s*[(\[{])|isinstance\(\s*mech")
+    found = [f"{p.relative_to(ROOT)}:{n}"
+             for p in sorted((ROOT / "src" / "skillsync").rglob("*.py"))
+             if "mechanisms" not in p.relative_to(ROOT / "src" / "skillsync").parts
+             for n, line in enumerate(p.read_text().splitlines(), 1) if pattern.search(line)]
+    assert found == []
