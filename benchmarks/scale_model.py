@@ -50,17 +50,6 @@ TOKEN_LIFETIME_MIN = 60      # installation access tokens expire after an hour
 STORAGE_BYTES = 500_000_000  # artifact storage of a Free plan (Team 2 GB)
 
 
-class _Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
-
-
 # -- the fleet -------------------------------------------------------------------------
 def fleet(n: int) -> list[dict[str, Any]]:
     """`n` routed targets: ids t00000.., every third a pull-request target with a label,
@@ -96,7 +85,7 @@ def model(n: int, measured: dict[str, Any]) -> dict[str, Any]:
     # One budget over the whole release, as GitHub counts it: the waves one after
     # another through one limiter on a fake clock, so a wave's calls meet the hour's
     # window the wave before it filled.
-    clock = _Clock()
+    clock = pacing.ModelClock()
     limiter = pacing.RateLimiter(budget, clock=clock, sleep=clock.sleep)
     waves = []
     for w, jobs in enumerate(plan.wave_jobs):

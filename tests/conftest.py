@@ -154,3 +154,21 @@ def run_script(name: str, *args: str, input: str | None = None, cwd: Path | None
 @pytest.fixture
 def tmp(tmp_path: Path) -> Iterator[Path]:
     yield tmp_path
+
+
+@pytest.fixture
+def configs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The .git/config of every scratch repository (sync's and the fallback's), read
+    just before it is removed: the canary tests look for a token there."""
+    from skillsync.downstream import TargetRepo
+
+    seen: list[str] = []
+    real_close = TargetRepo.close
+
+    def close(self: TargetRepo) -> None:
+        if self.git_dir is not None and (self.git_dir / "config").exists():
+            seen.append((self.git_dir / "config").read_text())
+        real_close(self)
+
+    monkeypatch.setattr(TargetRepo, "close", close)
+    return seen

@@ -18,7 +18,6 @@ from conftest import git, make_bare_remote, run_script
 from engine_fixtures import make_source, repo_state, target_yaml
 from skillsync.commands.sync import main as sync_main
 from skillsync.devservers.git_http import GitHttpServer
-from skillsync.downstream import TargetRepo
 from skillsync.gitauth import status_of
 from skillsync.targets import check_targets
 from skillsync.urls import redact_url, redact_urls
@@ -61,22 +60,6 @@ def server(tmp_path: Path) -> Iterator[GitHttpServer]:
     (tmp_path / "served").mkdir()
     with GitHttpServer(tmp_path / "served", token=CANARY) as srv:
         yield srv
-
-
-@pytest.fixture
-def configs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The .git/config of every scratch repository (sync's and the fallback's), read
-    just before it is removed."""
-    seen: list[str] = []
-    real_close = TargetRepo.close
-
-    def close(self: TargetRepo) -> None:
-        if self.git_dir is not None and (self.git_dir / "config").exists():
-            seen.append((self.git_dir / "config").read_text())
-        real_close(self)
-
-    monkeypatch.setattr(TargetRepo, "close", close)
-    return seen
 
 
 def run_sync_cli(tmp: Path, source: Path, targets: dict[str, str],

@@ -26,7 +26,6 @@ from skillsync import ghapp
 from skillsync.commands.sync import main as sync_main
 from skillsync.devservers.git_http import GitHttpServer
 from skillsync.devservers.github import FakeGitHub
-from skillsync.downstream import TargetRepo
 from skillsync.forge import ForgeAuthError, ForgeError, GitHub
 from skillsync.git import auth_env
 from skillsync.model import Auth, Forge, Target
@@ -271,21 +270,6 @@ def _secret_forms(w: dict[str, Any]) -> list[str]:
     pem = _pem(w["keys"]["app"])
     out += [ln for ln in pem.splitlines() if len(ln) > 20]     # the base64 body lines
     return out
-
-
-@pytest.fixture
-def configs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The .git/config of every scratch repository, read just before it is removed."""
-    seen: list[str] = []
-    real_close = TargetRepo.close
-
-    def close(self: TargetRepo) -> None:
-        if self.git_dir is not None and (self.git_dir / "config").exists():
-            seen.append((self.git_dir / "config").read_text())
-        real_close(self)
-
-    monkeypatch.setattr(TargetRepo, "close", close)
-    return seen
 
 
 def test_each_target_gets_its_own_token_and_none_leaks(

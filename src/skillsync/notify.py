@@ -45,6 +45,7 @@ from skillsync.notify_text import (
     Report,
     _chosen,
     _secret,
+    github_access,
     is_failure,
     load_summary,
     marker,
@@ -64,12 +65,10 @@ def _github(ctx: Context, env: Mapping[str, str], opts: Options) -> ChannelResul
     passing = [t for t in ctx.targets if t.get("status") in SUCCESS_STATES and prefs(t)[0]]
     if not failing and not passing:
         return ChannelResult("github", "nothing-to-send", "no target to open or close an issue for")
-    token = _secret(env, "GITHUB_TOKEN")
-    repository = env.get("GITHUB_REPOSITORY")
-    if not token or not repository:
-        missing = [n for n, v in (("GITHUB_TOKEN", token), ("GITHUB_REPOSITORY", repository))
-                   if not v]
-        return ChannelResult("github", "skipped", f"skipped: {', '.join(missing)} not set")
+    access = github_access(env)
+    if isinstance(access, ChannelResult):
+        return access
+    token, repository = access
     if opts.dry_run:
         return ChannelResult("github", "dry-run", "would open or comment on issues for "
                              f"{len(failing)} failed target(s) and close open issues of "

@@ -30,6 +30,7 @@ from skillsync.notify_text import (
     _link,
     _mrkdwn,
     _secret,
+    github_access,
     run_url,
 )
 
@@ -96,12 +97,10 @@ def _issue_body(step: str, message: str, url: str | None, again: bool) -> str:
 
 
 def _github(step: str, message: str, env: Mapping[str, str], opts: Options) -> ChannelResult:
-    token = _secret(env, "GITHUB_TOKEN")
-    repository = env.get("GITHUB_REPOSITORY")
-    if not token or not repository:
-        missing = [n for n, v in (("GITHUB_TOKEN", token), ("GITHUB_REPOSITORY", repository))
-                   if not v]
-        return ChannelResult("github", "skipped", f"skipped: {', '.join(missing)} not set")
+    access = github_access(env)
+    if isinstance(access, ChannelResult):
+        return access
+    token, repository = access
     if opts.dry_run:
         return ChannelResult("github", "dry-run", f"would open or comment on the issue of "
                              f"the failing {step} step")

@@ -322,3 +322,15 @@ def _chosen(ctx: Context, opts: Options, index: int) -> list[dict[str, Any]]:
     if opts.on_success:
         return [t for t in ctx.targets if prefs(t)[index]]
     return []
+
+
+def github_access(env: Mapping[str, str]) -> tuple[str, str] | ChannelResult:
+    """(token, owner/name) for opening issues in the source repository, or the
+    ChannelResult that says the GitHub channel is skipped and why."""
+    token = _secret(env, "GITHUB_TOKEN")
+    repository = env.get("GITHUB_REPOSITORY")
+    if not token or not repository:
+        missing = [n for n, v in (("GITHUB_TOKEN", token), ("GITHUB_REPOSITORY", repository))
+                   if not v]
+        return ChannelResult("github", "skipped", f"skipped: {', '.join(missing)} not set")
+    return token, repository

@@ -362,7 +362,10 @@ def expected_calls(mechanism: str, *, via: str | None = None, labels: bool = Fal
     return Calls(content, token, read, names)
 
 
-class _FakeClock:
+class ModelClock:
+    """A clock that only moves when the limiter sleeps: the rate model runs a whole
+    release's calls in no real time (duration forecasts, the scale model, tests)."""
+
     def __init__(self) -> None:
         self.now = 0.0
 
@@ -377,7 +380,7 @@ def duration(calls: Iterable[Calls], budget: Budget | None = None) -> float:
     """Seconds of pacing the limiter imposes on these calls when nothing else takes
     time (the time of the last call's slot, the first at 0): run on a fake clock,
     token mints before each target's content calls, as a sync makes them."""
-    clock = _FakeClock()
+    clock = ModelClock()
     lim = RateLimiter(budget or Budget(), clock=clock, sleep=clock.sleep)
     for c in calls:
         for _ in range(c.token):
