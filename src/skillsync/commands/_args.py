@@ -84,26 +84,24 @@ SYNC_FLAGS = cli.Bundle("flags", SyncFlags, (
 
 # -- value parsers (argparse `type=`): a bad value is a usage error naming the option ------
 
-def positive_int(text: str) -> int:
-    """A count such as --jobs."""
+def _at_least_one(text: str, what: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        raise argparse.ArgumentTypeError(f"not {what}: {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
     return value
+
+
+def positive_int(text: str) -> int:
+    """A count such as --jobs."""
+    return _at_least_one(text, "a number")
 
 
 def whole_number(text: str) -> int:
     """A size such as --max-file-bytes."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
+    return _at_least_one(text, "a whole number")
 
 
 def positive_float(text: str) -> float:
