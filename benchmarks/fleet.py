@@ -62,7 +62,20 @@ def isolate(work: Path, token: str) -> None:
         "GIT_COMMITTER_NAME": "Bench Dev", "GIT_COMMITTER_EMAIL": "dev@bench.invalid",
         "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", TOKEN_ENV: token,
         "TMPDIR": str(work / "tmp"),   # every scratch clone on the same filesystem
+        # Python's default: byte-code cached, as an installed skillsync has it (pip
+        # compiles a wheel's modules). A PYTHONDONTWRITEBYTECODE=1 in the caller's shell
+        # made every measured process compile ~100 modules from source (~70 ms a
+        # start-up, issue 17's no-op process and P4 figures); the cache goes in the work
+        # directory, never into the checkout.
+        "PYTHONPYCACHEPREFIX": str(work / "pycache"),
     })
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    sys.pycache_prefix, sys.dont_write_bytecode = str(work / "pycache"), False
+    import compileall
+
+    import skillsync
+
+    compileall.compile_dir(Path(skillsync.__file__).parent, quiet=1)
 
 
 def git_env_with_token(token: str) -> dict[str, str]:
