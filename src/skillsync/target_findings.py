@@ -115,7 +115,11 @@ def _is_repo_path(path: tuple[str | int, ...]) -> bool:
 
 
 def _schema_findings(doc: Document, problems: _Problems) -> None:
+    from skillsync.jsonschemas import surely_valid
+
     data = doc.data
+    if surely_valid(SCHEMA_RESOURCE.removeprefix("schemas/"), data):
+        return
     mechanism = data.get("mechanism") if isinstance(data.get("mechanism"), str) else None
     for error in _validator().iter_errors(data):
         path = tuple(error.absolute_path)

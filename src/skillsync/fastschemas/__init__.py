@@ -1,0 +1,1 @@
+"""Validators generated from schemas/ (see skillsync.jsonschemas.generate)."""
