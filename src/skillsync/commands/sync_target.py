@@ -10,8 +10,8 @@ from dataclasses import replace
 
 from skillsync import cli
 from skillsync.commands import _args
-from skillsync.commands._args import NO_FLAGS, SyncFlags
-from skillsync.commands._common import load_manifest, load_targets
+from skillsync.commands._args import NO_FLAGS, SyncFlags, targets_dir
+from skillsync.commands._common import load_manifest
 from skillsync.errors import EXIT_FAILED, EXIT_HALTED, EXIT_OK
 from skillsync.model import Decision, Status
 
@@ -32,10 +32,10 @@ def sync_target(ctx: cli.RunContext, /, *, target: str, manifest: str,
     from skillsync.runlog import run_dir_for
     from skillsync.source import LazySource
     from skillsync.sync import release_of, sync_one, target_meta
-    from skillsync.targets import select
+    from skillsync.targets import load_one
 
     doc = load_manifest(manifest)
-    chosen = select(load_targets(targets), [target])[0]
+    chosen = load_one(targets_dir(targets), target)
     run = run_dir_for(run_dir)
     ctx.attach(run.path)
     if not run.manifest_path.exists():
