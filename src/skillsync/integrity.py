@@ -7,12 +7,17 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from skillsync import git, paths
 from skillsync.findings import Finding
 from skillsync.policy import release_version
-from skillsync.source import Source, open_source
+
+if TYPE_CHECKING:
+    from skillsync.source import Source
+
+# The manifest format's name and version (schemas/manifest.schema.json: schema).
+SCHEMA_ID = "skillsync.manifest/v1"
 
 
 def compute_digest(manifest: dict[str, Any]) -> str:
@@ -220,6 +225,8 @@ def verify_manifest(manifest: dict[str, Any], source: str) -> list[Finding]:
     if found:
         return found
     found = check_policy(manifest) + check_digest(manifest)
+    from skillsync.source import open_source
+
     with open_source(source) as src:
         found += verify_files(src, manifest)[0]
         if not any(f.code == "manifest-commit-unknown" for f in found):
