@@ -35,7 +35,7 @@ def compute_digest(manifest: dict[str, Any]) -> str:
 _SCHEMA_SEEN: dict[str, list[Finding]] = {}
 
 
-def _content_key(manifest: object) -> str | None:
+def content_key(manifest: object) -> str | None:
     """A cheap key for "this exact manifest" (a hash of its canonical JSON), or None
     when it is not JSON at all."""
     try:
@@ -50,7 +50,7 @@ def check_schema(manifest: object) -> list[Finding]:
 
     Remembered per content: one sync-target checked the same 2,000-file manifest three
     times (load, gate, validation), ~0.12 s each (benchmarks, issue 17)."""
-    key = _content_key(manifest)
+    key = content_key(manifest)
     if key is not None and key in _SCHEMA_SEEN:
         return list(_SCHEMA_SEEN[key])
     found = _check_schema(manifest)
