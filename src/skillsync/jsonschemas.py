@@ -57,7 +57,13 @@ def validator(name: str) -> Any:
 # can cost time, never let a document through (tests/test_fast_schemas.py holds them
 # to that). A generated module is used only while it was made from the schema shipped
 # beside it (its SCHEMA_SHA256).
-FAST = {"manifest.schema.json": "manifest", "target.schema.json": "target"}
+FAST = {f"{name}.schema.json": name.replace("-", "_") for name in (
+    "manifest", "target",
+    # the run directory's files (skillsync.artifacts): a mechanism enum there lists the
+    # shipped mechanisms, stricter than the registry artifacts checks against, so a
+    # "valid" from these holds there too
+    "run", "plan", "result", "rollback", "routes", "snapshot", "matrix",
+    "targets-meta")}
 
 
 def _fast_schema(schema: Mapping[str, Any]) -> dict[str, Any]:
