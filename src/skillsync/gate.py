@@ -48,7 +48,7 @@ def check_manifest(manifest: Any, label: str) -> dict[str, Any]:
     key = mf.content_key(manifest)
     if key is not None and key in _PASSED:
         return manifest
-    found = mf.check_schema(manifest)
+    found = mf.check_schema(manifest, key=key)
     if found:
         raise _refuse(label, found, "manifest does not match its schema")
     found = mf.check_policy(manifest) + mf.check_digest(manifest)

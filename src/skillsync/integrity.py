@@ -45,12 +45,12 @@ def content_key(manifest: object) -> str | None:
     return hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def check_schema(manifest: object) -> list[Finding]:
+def check_schema(manifest: object, *, key: str | None = None) -> list[Finding]:
     """Findings for every place `manifest` breaks schemas/manifest.schema.json.
 
     Remembered per content: one sync-target checked the same 2,000-file manifest three
     times (load, gate, validation), ~0.12 s each (benchmarks, issue 17)."""
-    key = content_key(manifest)
+    key = key or content_key(manifest)
     if key is not None and key in _SCHEMA_SEEN:
         return list(_SCHEMA_SEEN[key])
     found = _check_schema(manifest)

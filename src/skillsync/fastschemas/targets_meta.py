@@ -3,7 +3,8 @@
 # mypy: ignore-errors
 SCHEMA_SHA256 = "9a841843b813113ec3288cd794af4dc2318ac8913c3919c79f20ee31d7f52abc"
 VERSION = "2.22.3"
-from decimal import Decimal
+class Decimal:
+    """Stands in for decimal.Decimal: nothing json.loads makes is one."""
 import re
 class JsonSchemaValueException(ValueError):
     """What fastjsonschema's generated code raises (its own class, so the generated
