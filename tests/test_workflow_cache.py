@@ -183,7 +183,7 @@ def test_each_job_hands_on_only_its_own_records(warm: dict[str, Any]) -> None:
     assert handed(first_emu, 0, 0) == {synced["c"]}
     assert handed(first_emu, 1, chunk_of[("l1", "l2")]) == {synced["l1"], synced["l2"]}
     assert handed(first_emu, 1, chunk_of[("l3",)]) == {synced["l3"]}
-    emu2, second = warm["second"]
+    emu2, _ = warm["second"]
     assert handed(emu2, 0, 0) == set() and handed(emu2, 1, chunk_of[("l1", "l2")]) == set()
     assert handed(emu2, 1, chunk_of[("l3",)]) == {warm["moved"]}
 
@@ -216,7 +216,8 @@ def test_the_cache_holds_only_records_never_a_repository(warm: dict[str, Any]) -
     emu, run = warm["second"]
     for jid in ("sync/cache-restore", "sync/cache-save"):
         for s in run.jobs[jid][0].steps:
-            if s.name in ("Restore the no-op records of earlier runs", "Save them for the next run"):
+            if s.name in ("Restore the no-op records of earlier runs",
+                          "Save them for the next run"):
                 assert s.status == "success", s.stdout
     [key] = [e.key for e in run.cache_log if e.op == "save"]
     files = emu.cache_store.files(key)
