@@ -43,25 +43,13 @@ def check_manifest(manifest: Any, label: str) -> dict[str, Any]:
     if not isinstance(manifest, dict) or manifest.get("schema") != mf.SCHEMA_ID:
         raise ReleaseRefused(f"not a skillsync manifest (expected schema {mf.SCHEMA_ID})",
                              where=paths.show(label))
-    # One process checks the same manifest more than once (the command that reads it,
-    # then the gate of the run): a passed check is remembered by content, not by object.
-    key = mf.content_key(manifest)
-    if key is not None and key in _PASSED:
-        return manifest
-    found = mf.check_schema(manifest, key=key)
+    found = mf.check_schema(manifest)
     if found:
         raise _refuse(label, found, "manifest does not match its schema")
     found = mf.check_policy(manifest) + mf.check_digest(manifest)
     if found:
         raise _refuse(label, found, "manifest refused")
-    if key is not None:
-        if len(_PASSED) > 16:
-            _PASSED.clear()
-        _PASSED.add(key)
     return manifest
-
-
-_PASSED: set[str] = set()
 
 
 def require_valid(manifest: dict[str, Any], source: str, label: str = "manifest") -> None:
@@ -74,7 +62,7 @@ def require_valid(manifest: dict[str, Any], source: str, label: str = "manifest"
 
 
 def gate(manifest: dict[str, Any], run: RunDir, enabled: bool, before_write: bool,
-         source: str | None, label: str = "manifest") -> None:
+         source: str | None, label: str = "manifest", *, checked: bool = False) -> None:
     """The pre-sync validation on the manifest a run uses, before any target is read or
     written (ReleaseRefused, exit 2, when it fails). With `before_write` only the cheap
     checks run here, the rest before the first write (`full_gate`): one sync-target
@@ -82,7 +70,8 @@ def gate(manifest: dict[str, Any], run: RunDir, enabled: bool, before_write: boo
     if not enabled:
         return
     try:
-        check_manifest(manifest, label)
+        if not checked:    # `checked`: the caller's check_manifest of this object just passed
+            check_manifest(manifest, label)
     except SkillsyncError as exc:
         run.log("gate", "failed", str(exc))
         raise

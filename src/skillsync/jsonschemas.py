@@ -77,9 +77,13 @@ def _fast_schema(schema: Mapping[str, Any]) -> dict[str, Any]:
 
 def _schema_sha256(name: str) -> str:
     import hashlib
-    from importlib.resources import files
+    import os
 
-    return hashlib.sha256((files("skillsync") / "schemas" / name).read_bytes()).hexdigest()
+    # The package's own directory, not importlib.resources (~7 ms to import and ask, a
+    # start-up cost of every command): skillsync is installed as files, never zipped.
+    here = os.path.join(os.path.dirname(__file__), "schemas", name)
+    with open(here, "rb") as fh:
+        return hashlib.sha256(fh.read()).hexdigest()
 
 
 _EXCEPTION = '''\
@@ -143,7 +147,11 @@ def _fast(name: str) -> Any:
         fast = importlib.import_module(f"skillsync.fastschemas.{module}")
     except ImportError:
         return None
-    return fast if getattr(fast, "SCHEMA_SHA256", None) == _schema_sha256(name) else None
+    try:
+        current = _schema_sha256(name)
+    except OSError:
+        return None
+    return fast if getattr(fast, "SCHEMA_SHA256", None) == current else None
 
 
 def surely_valid(name: str, document: Any) -> bool:

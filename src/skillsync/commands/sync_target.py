@@ -50,7 +50,8 @@ def sync_target(ctx: cli.RunContext, /, *, target: str, manifest: str,
     # One target in this process: the full validation waits for a decided write.
     label = "stdin" if manifest == "-" else manifest
     opts = replace(flags.options(), gate_before_write=True, gate_label=label)
-    gate(doc, run, opts.gate, opts.gate_before_write, opts.source, label)
+    gate(doc, run, opts.gate, opts.gate_before_write, opts.source, label,
+         checked=True)  # load_manifest's check_manifest
     if route.decision != "sync":
         from skillsync.mechanisms.base import Result
 
