@@ -190,9 +190,10 @@ class TargetRepo:
         `optional` branches, and the lock ref another run may hold, are fetched by a glob
         (a missing ref matching a glob is no error; one named exactly is): the few other
         refs such a glob also matches (`skillsync/1.1.0-rc.1` beside `skillsync/1.1.0`)
-        cost one commit and its trees each, and are not reported. When a branch in
-        `branches` does not exist (a new target), the fetch fails and this falls back to
-        `heads` and `open` (the failure is worth the two requests it costs: rare)."""
+        cost one commit and its trees each, and are not reported. When the fetch fails
+        for any reason but a refused credential (a branch in `branches` that does not
+        exist yet, an unreachable remote), this falls back to `heads` and `open`: rare,
+        and then the same requests and the same error messages as those two."""
         assert not self._in_place, "a repository read in place is never written"
         self._init()
         self.counters.fetches += 1
@@ -203,13 +204,23 @@ class TargetRepo:
             try:
                 self._fetch([*specs, *want], timeout=timeout)
             except GitError as exc:
-                if not want or "couldn't find remote ref" in exc.stderr:
+                if not want or not _retryable(exc) or "couldn't find remote ref" in exc.stderr:
                     raise
                 want = ()   # what we hoped to find is not served: read without it
                 self._fetch(specs, timeout=timeout)
         except GitError as exc:
-            if "couldn't find remote ref" not in exc.stderr:
-                raise gitauth.check(exc, "fetch", self.url) from None
+            auth = gitauth.error_for(exc.stderr, "ls-remote", self.url)
+            if auth is not None:
+                # Said as the ls-remote this fetch stands in for: its first request is
+                # that ref listing, and `git ls-remote URL` shows the same refusal.
+                raise auth from None
+            if not _retryable(exc):   # a hung or crawling server is not asked twice
+                from skillsync.urls import redact_url
+
+                raise GitError(["fetch", redact_url(self.url)], exc.returncode,
+                               exc.stderr) from None
+            # A branch that does not exist, or anything else: the two steps one at a time
+            # (the same reads, and the same errors, as before this fetch stood in for them).
             heads = self.heads([*branches, *optional], timeout=timeout)
             self.open([b for b in (*branches, *optional) if b in heads], timeout=timeout)
             return heads
@@ -292,8 +303,8 @@ class TargetRepo:
             try:
                 try:
                     self._fetch([*specs, *want], timeout=timeout)
-                except GitError:
-                    if not want or not specs:
+                except GitError as exc:
+                    if not want or not specs or not _retryable(exc):
                         raise
                     want = ()   # what we hoped to find is not served: read without it
                     self._fetch(specs, timeout=timeout)
@@ -604,6 +615,13 @@ def pushed_into_a_race(text: str) -> bool:
     read and our write (it updated the ref first): a re-plan, not a person, resolves it."""
     return ("cannot lock ref" in text and "but expected" in text) or (
         "atomic transaction failed" in text and "is at" in text)
+
+
+def _retryable(exc: GitError) -> bool:
+    """Worth another request: not a timeout, not a transfer too slow to go on (a hung
+    server must not cost the run its timeout twice, RELIABILITY.md 20)."""
+    text = exc.stderr.lower()
+    return exc.returncode != -1 and "too slow" not in text and "timed out" not in text
 
 
 def path_prefixes(paths: Iterable[str]) -> list[str]:
