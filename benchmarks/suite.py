@@ -289,13 +289,14 @@ def serve(args: argparse.Namespace, syncs: Syncs) -> None:
     job = syncs.job_dir(tid)
     keep = ("HOME", "XDG_CONFIG_HOME", "GIT_CONFIG_NOSYSTEM", "GIT_CONFIG_GLOBAL", "LC_ALL",
             "GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL",
-            "GIT_TERMINAL_PROMPT", "TMPDIR", TOKEN_ENV)
+            "GIT_TERMINAL_PROMPT", "TMPDIR", "PYTHONPYCACHEPREFIX", TOKEN_ENV)
     env = {k: os.environ[k] for k in keep} | {
         "SKILLSYNC_CACHE": str(cache), "PATH": syncs.counter.env()["PATH"].split(
             os.pathsep, 1)[1]}   # the venv first, no git shim
     d = work / "noop"
     d.mkdir()
-    (d / "env.sh").write_text("".join(f"export {k}={shlex.quote(v)}\n" for k, v in env.items()))
+    (d / "env.sh").write_text("unset PYTHONDONTWRITEBYTECODE\n" + "".join(
+        f"export {k}={shlex.quote(v)}\n" for k, v in env.items()))
     (d / "env.sh").chmod(0o600)
     from skillsync.git import auth_env
 

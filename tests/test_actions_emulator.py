@@ -376,3 +376,123 @@ def test_the_emulator_is_not_installed() -> None:
     config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
     assert config["packages"]["find"]["where"] == ["src"]
     assert json.dumps(config).count("support") == 0
+
+
+# -- actions/cache (restore and save, v5) ---------------------------------------------------
+
+RESTORE = "actions/cache/restore@" + "0" * 40
+SAVE = "actions/cache/save@" + "0" * 40
+
+
+def cache_run(tmp: Path, run_id: int, ref: str, *steps: dict[str, Any]) -> WorkflowRun:
+    """One run of a one-job workflow for `ref`; every run on `tmp` shares the cache."""
+    path = write(tmp / "wf" / f"c{run_id}.yml", {"name": "c", "on": {"push": None},
+                                                "permissions": {}, "jobs": {"j": job(*steps)}})
+    return Emulator(path, root=tmp, source=tmp, targets=None, event="push", payload={},
+                    ref=ref, run_id=run_id).execute()
+
+
+def put(value: str) -> dict[str, Any]:
+    return {"name": f"put {value}", "run": f'mkdir -p "$RUNNER_TEMP/c" && echo {value} > '
+                                          '"$RUNNER_TEMP/c/v"'}
+
+
+def restore(sid: str, key: str, *prefixes: str, path: str = "${{ runner.temp }}/c"
+            ) -> dict[str, Any]:
+    with_ = {"path": path, "key": key}
+    if prefixes:
+        with_["restore-keys"] = "\n".join(prefixes) + "\n"
+    return {"name": sid, "id": sid, "uses": RESTORE, "with": with_}
+
+
+def save(sid: str, key: str) -> dict[str, Any]:
+    return {"name": sid, "uses": SAVE, "with": {"path": "${{ runner.temp }}/c", "key": key}}
+
+
+SHOW = {"name": "show", "run": 'cat "$RUNNER_TEMP/c/v" 2>/dev/null || echo none'}
+
+
+def outs(r: WorkflowRun, sid: str) -> tuple[str | None, str | None]:
+    o = r.step("j", sid).outputs
+    return o.get("cache-hit"), o.get("cache-matched-key")
+
+
+def test_cache_restores_exact_then_newest_prefix_and_never_replaces_a_key(
+        tmp_path: Path) -> None:
+    """actions/cache's contract: an exact key first, then each restore key as a prefix, the
+    newest entry first; `cache-hit` only for the exact key (unset on a miss); a saved key
+    is immutable (a second save warns and leaves it), and nothing is saved from no files."""
+    main = "refs/heads/main"
+    r1 = cache_run(tmp_path, 1, main, restore("miss", "k-1", "k-"), SHOW, put("one"),
+                   save("s1", "k-1"), put("other"), save("again", "k-1"))
+    assert outs(r1, "miss") == (None, None)
+    assert r1.step("j", "miss").outputs["cache-primary-key"] == "k-1"
+    assert "Cache not found for input keys: k-1, k-" in r1.step("j", "miss").stdout
+    assert r1.step("j", "show").stdout.strip() == "none"
+    again = r1.step("j", "again")
+    assert again.status == "success" and "Unable to reserve cache with key k-1" in again.stdout
+    r2 = cache_run(tmp_path, 2, main, restore("r", "k-2", "x-", "k-"), SHOW, put("two"),
+                   save("s2", "k-2"))
+    assert outs(r2, "r") == ("false", "k-1")
+    assert r2.step("j", "show").stdout.strip() == "one"       # the first save stands
+    r3 = cache_run(tmp_path, 3, main, restore("newest", "k-3", "k-"), SHOW,
+                   restore("exact", "k-1", "k-"), {**SHOW, "name": "show2"},
+                   restore("elsewhere", "k-1", path="${{ runner.temp }}/d"),
+                   {"name": "empty", "uses": SAVE,
+                    "with": {"path": "${{ runner.temp }}/none", "key": "k-3"}})
+    assert outs(r3, "newest") == ("false", "k-2")
+    assert r3.step("j", "show").stdout.strip() == "two"
+    assert outs(r3, "exact") == ("true", "k-1")
+    assert r3.step("j", "show2").stdout.strip() == "one"
+    assert outs(r3, "elsewhere") == (None, None)               # another path: another version
+    assert "hence no cache is being saved" in r3.step("j", "empty").stdout
+    assert [(e.op, e.key, e.matched) for e in r3.cache_log] == [
+        ("restore", "k-3", "k-2"), ("restore", "k-1", "k-1"), ("restore", "k-1", None)]
+
+
+def test_cache_scopes_a_run_reads_its_own_ref_then_the_default_branch(tmp_path: Path) -> None:
+    """GitHub's cache restrictions: a run restores entries of its own ref first, then the
+    default branch's; never another tag's or branch's."""
+    cache_run(tmp_path, 1, "refs/heads/main", put("main"), save("s", "k-main"))
+    t1 = cache_run(tmp_path, 2, "refs/tags/v1.0.0", restore("r", "k-t1", "k-"), SHOW,
+                   put("tag1"), save("s", "k-t1"))
+    assert outs(t1, "r") == ("false", "k-main")                 # the default branch's
+    cache_run(tmp_path, 3, "refs/heads/feature", put("feature"), save("s", "k-zz-feature"))
+    t2 = cache_run(tmp_path, 4, "refs/tags/v2.0.0", restore("r", "k-t2", "k-"), SHOW)
+    assert outs(t2, "r") == ("false", "k-main")                 # not v1.0.0's, not feature's
+    again = cache_run(tmp_path, 5, "refs/tags/v1.0.0", restore("r", "k-t1b", "k-"), SHOW)
+    assert outs(again, "r") == ("false", "k-t1")                # its own tag's first
+    assert again.step("j", "show").stdout.strip() == "tag1"
+    # A key is immutable in its own ref only: the default branch's k-main does not stop a
+    # tag from saving k-main of its own.
+    same = cache_run(tmp_path, 6, "refs/tags/v1.0.0", put("x"), save("s", "k-main"))
+    assert "Cache saved with key: k-main" in same.step("j", "s").stdout
+
+
+@pytest.mark.parametrize(("key", "error"), [
+    ("a,b", "cannot contain commas"),
+    ("k" * 513, "cannot be larger than 512 characters"),
+])
+def test_cache_keys_are_checked_a_restore_fails_a_save_warns(tmp_path: Path, key: str,
+                                                             error: str) -> None:
+    r = cache_run(tmp_path, 1, "refs/heads/main", put("v"),
+                  {"name": "s", "uses": SAVE, "with": {"path": "${{ runner.temp }}/c",
+                                                        "key": key}},
+                  restore("r", key))
+    assert r.step("j", "s").status == "success" and error in r.step("j", "s").stdout
+    assert r.step("j", "r").status == "failure" and error in r.step("j", "r").stderr
+    many = cache_run(tmp_path, 2, "refs/heads/main", restore("r", "k", *[f"p{i}" for i in
+                                                                        range(10)]))
+    assert "limited to a maximum of 10" in many.step("j", "r").stderr
+
+
+def test_cache_lookup_only_restores_nothing_and_a_miss_can_fail(tmp_path: Path) -> None:
+    cache_run(tmp_path, 1, "refs/heads/main", put("v"), save("s", "k-1"))
+    look = {**restore("look", "k-1"), "with": {"path": "${{ runner.temp }}/c", "key": "k-1",
+                                               "lookup-only": "true"}}
+    strict = {**restore("strict", "nope"), "with": {"path": "${{ runner.temp }}/c",
+                                                    "key": "nope", "fail-on-cache-miss": True}}
+    r = cache_run(tmp_path, 2, "refs/heads/main", look, SHOW, strict)
+    assert outs(r, "look") == ("true", "k-1") and r.step("j", "show").stdout.strip() == "none"
+    assert r.step("j", "strict").status == "failure"
+    assert "fail-on-cache-miss" in r.step("j", "strict").stderr

@@ -14,9 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conftest import ROOT, isolate, run_script
 from engine_fixtures import add_submodule, repo_state, target_yaml
+from mutations import mutate
 from safety_fixtures import add_target, manifest_of, script_env, source, sync
 from skillsync import artifacts, matrix, rollback
 from skillsync.fsutil import write_json
@@ -436,3 +439,36 @@ def test_manifest_of_the_real_run_is_what_the_fixture_built(real: dict) -> None:
     # guards the fixture: the copies above start from a valid, complete run
     assert artifacts.manifest(RunDir(real["run"])) == manifest_of(real, "v1.1.0")
     assert set(artifacts.results(RunDir(real["run"]))) == {"down", "prt"}
+
+
+# -- the generated fast path (skillsync.fastschemas) is never looser than jsonschema ------------
+def _real_files(real: dict) -> list[tuple[str, Any]]:
+    out = []
+    for path in sorted(Path(real["run"]).rglob("*.json")):
+        kind = artifacts.kind_of(path.relative_to(real["run"]).as_posix())
+        if kind is not None:
+            out.append((kind, json.loads(path.read_text())))
+    assert {k for k, _ in out} >= {"run", "plan", "result", "snapshot", "rollback", "routes",
+                                   "matrix", "manifest"}, sorted({k for k, _ in out})
+    return out
+
+
+def test_every_real_run_file_takes_the_fast_path(real: dict) -> None:
+    from skillsync.jsonschemas import surely_valid
+
+    for kind, doc in _real_files(real):
+        assert surely_valid(artifacts.KINDS[kind].schema, doc), kind
+
+
+@settings(max_examples=150, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_whatever_the_fast_path_accepts_in_a_run_directory_jsonschema_accepts(
+        data: st.DataObject, real: dict) -> None:
+    from skillsync.jsonschemas import surely_valid
+
+    kind, doc = data.draw(st.sampled_from(_real_files(real)))
+    doc = mutate(doc, data)
+    schema = artifacts.KINDS[kind].schema
+    if surely_valid(schema, doc):
+        assert not list(artifacts._validator(schema).iter_errors(doc)), (kind, doc)

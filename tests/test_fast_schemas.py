@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from conftest import ROOT, isolate
 from engine_fixtures import make_source
+from mutations import mutate
 from skillsync import jsonschemas
 from skillsync.manifest import build_manifest
 
@@ -78,50 +79,6 @@ def test_an_invalid_manifest_is_still_refused_with_its_json_path(
     assert [f.path for f in found] == ["manifest#/skills/0/files/0/size"]
 
 
-# -- the property -----------------------------------------------------------------------------
-_SCALARS = st.one_of(
-    st.none(), st.booleans(), st.integers(-3, 2**40), st.floats(allow_nan=False),
-    st.sampled_from(["", "main", "main\n", "-x", "../up", "a/b", "ok-name", "0" * 40,
-                     "sha256:" + "0" * 64, "v1.0.0", "push", "pull-request", "webhook",
-                     "https://example.invalid/hook", "x@example.invalid", "1.0", "\u00e9"]),
-    st.text(max_size=12),
-)
-_VALUES = st.recursive(_SCALARS, lambda kids: st.one_of(
-    st.lists(kids, max_size=3), st.dictionaries(st.text(max_size=8), kids, max_size=3)),
-    max_leaves=6)
-
-
-def _paths(node: Any, here: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    out = [here]
-    if isinstance(node, dict):
-        for k, v in node.items():
-            out += _paths(v, (*here, k))
-    elif isinstance(node, list):
-        for i, v in enumerate(node):
-            out += _paths(v, (*here, i))
-    return out
-
-
-def _mutate(doc: Any, data: st.DataObject) -> Any:
-    doc = copy.deepcopy(doc)
-    for _ in range(data.draw(st.integers(1, 3))):
-        where = data.draw(st.sampled_from(_paths(doc)))
-        if not where:
-            continue
-        parent = doc
-        for step in where[:-1]:
-            parent = parent[step]
-        last = where[-1]
-        how = data.draw(st.sampled_from(["replace", "delete", "add"]))
-        if how == "delete":
-            del parent[last]
-        elif how == "add" and isinstance(parent, dict):
-            parent[data.draw(st.text(max_size=8))] = data.draw(_VALUES)
-        else:
-            parent[last] = data.draw(_VALUES)
-    return doc
-
-
 @settings(max_examples=150, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
@@ -129,7 +86,7 @@ def test_whatever_the_fast_path_accepts_jsonschema_accepts_and_it_changes_nothin
         data: st.DataObject, manifest: dict[str, Any]) -> None:
     name = data.draw(st.sampled_from(["target.schema.json", "manifest.schema.json"]))
     pool = _shipped_targets() if name == "target.schema.json" else [manifest]
-    doc = _mutate(data.draw(st.sampled_from(pool)), data)
+    doc = mutate(data.draw(st.sampled_from(pool)), data)
     before = copy.deepcopy(doc)
     accepted = jsonschemas.surely_valid(name, doc)
     assert doc == before    # it only reads (generated code can fill in defaults)

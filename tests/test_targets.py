@@ -8,9 +8,17 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, make_repo, run_script
+from engine_fixtures import make_source
 from skillsync.commands.health import main as health_main
 from skillsync.errors import ConfigError, UsageError
-from skillsync.targets import check_targets, load_target, load_targets, repo_path_problem, select
+from skillsync.targets import (
+    check_targets,
+    load_one,
+    load_target,
+    load_targets,
+    repo_path_problem,
+    select,
+)
 
 BASE = "id: t\nrepo: r.git\nmechanism: push\n"  # three lines: additions start at line 4
 
@@ -238,6 +246,65 @@ def test_select(tmp: Path) -> None:
     assert [t.id for t in select(ts, ["c", "a"])] == ["a", "c"]
     with pytest.raises(UsageError, match=r"unknown target ids: x, y \(known: a, b, c\)"):
         select(ts, ["a", "x", "y"])
+
+
+def test_load_one_reads_only_its_own_file(tmp: Path) -> None:
+    # One sync-target per CI job: another target's broken file is not its problem, and
+    # the fleet's other files are not even opened (one is unreadable here).
+    d = _write(tmp / "targets", {
+        "a.yaml": "id: a\nrepo: r.git\nmechanism: push\n",
+        "b.yaml": "id: b\nrepo: r.git\nmechanism: push\nbrnch: main\n",
+    })
+    (d / "c.yaml").symlink_to(tmp / "nowhere")
+    assert load_one(d, "a").id == "a"
+    with pytest.raises(ConfigError, match="unknown key 'brnch'"):
+        load_one(d, "b")
+    with pytest.raises(ConfigError):
+        load_targets(d)                   # the whole fleet still refuses any bad file
+
+
+@pytest.mark.parametrize("wanted", ["x", "../targets/a", "a.yaml", "A", "", "a/"])
+def test_load_one_unknown_or_unsafe_id_names_the_known_ones(tmp: Path, wanted: str) -> None:
+    d = _write(tmp / "targets", {
+        f"{i}.yaml": f"id: {i}\nrepo: r.git\nmechanism: push\n" for i in ("a", "b")})
+    with pytest.raises(UsageError, match=r"unknown target id: .* \(known: a, b\)"):
+        load_one(d, wanted)
+
+
+def test_load_one_same_id_in_yaml_and_yml_is_a_duplicate(tmp: Path) -> None:
+    d = _write(tmp / "targets", {"a.yaml": "id: a\nrepo: r.git\nmechanism: push\n",
+                                 "a.yml": "id: a\nrepo: s.git\nmechanism: push\n"})
+    with pytest.raises(ConfigError, match="duplicate target id 'a'"):
+        load_one(d, "a")
+
+
+def test_load_one_file_whose_id_differs_is_refused(tmp: Path) -> None:
+    d = _write(tmp / "targets", {"a.yaml": "id: b\nrepo: r.git\nmechanism: push\n"})
+    with pytest.raises(ConfigError, match="does not match the file name"):
+        load_one(d, "a")
+
+
+def test_sync_target_runs_beside_a_broken_target_file(tmp: Path) -> None:
+    remote = tmp / "r.git"
+    make_repo(tmp / "seed", {"README.md": "x\n"})
+    import subprocess
+
+    subprocess.run(["git", "clone", "-q", "--bare", str(tmp / "seed"), str(remote)], check=True)
+    d = _write(tmp / "targets", {
+        "a.yaml": f"id: a\nrepo: {remote}\nmechanism: push\n",
+        "b.yaml": "id: b\nrepo: r.git\nmechanism: push\nbrnch: main\n",
+    })
+    src = make_source(tmp / "src")
+    man = run_script("build-manifest", "--source", str(src), "--ref", "v1.0.0")
+    assert man.returncode == 0, man.stderr
+    out = run_script("sync-target", "--target", "a", "--manifest", "-", "--targets", str(d),
+                     "--run-dir", str(tmp / "run"), "--dry-run", input=man.stdout)
+    assert out.returncode == 0, out.stderr
+    assert '"status": "planned"' in out.stdout
+    bad = run_script("sync-target", "--target", "b", "--manifest", "-", "--targets", str(d),
+                     "--run-dir", str(tmp / "run2"), "--dry-run", input=man.stdout)
+    assert bad.returncode == 2 and "unknown key 'brnch'" in bad.stderr
+    assert "Traceback" not in bad.stderr
 
 
 @pytest.mark.parametrize(("value", "ok"), [

@@ -229,13 +229,18 @@ def read(path: Path) -> Any:
 def check(data: Any, kind: str, where: str, *, name: str | None = None) -> Any:
     """`data` when it is a valid `kind`; else an ArtifactError naming `where` and the
     JSON path of the first failure. `name`: the target id its file name says."""
-    from jsonschema.exceptions import best_match
+    from skillsync.jsonschemas import surely_valid
 
     k = KINDS[kind]
-    try:
-        err = best_match(_validator(k.schema).iter_errors(data))
-    except RecursionError:
-        raise ArtifactError("nested too deeply to be a skillsync file", where=where) from None
+    err = None
+    if not surely_valid(k.schema, data):    # else jsonschema decides, and says where
+        from jsonschema.exceptions import best_match
+
+        try:
+            err = best_match(_validator(k.schema).iter_errors(data))
+        except RecursionError:
+            raise ArtifactError("nested too deeply to be a skillsync file",
+                                where=where) from None
     if err is not None:
         pointer = "".join(f"/{_key(str(p))}" for p in err.absolute_path)
         raise ArtifactError(_printable(err.message), where=f"{where}#{paths.show(pointer)}"

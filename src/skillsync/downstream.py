@@ -113,6 +113,14 @@ class Counters:
         return dict(vars(self))
 
 
+def _head_patterns(branches: Sequence[str], prefix: str) -> list[str]:
+    patterns = [f"refs/heads/{b}" for b in branches]
+    if prefix:
+        patterns.append(f"refs/heads/{prefix}*")
+    patterns.append(LOCK_REF)     # free in the same ls-remote: another run's lock
+    return patterns
+
+
 @dataclass
 class TargetRepo:
     url: str
@@ -160,13 +168,9 @@ class TargetRepo:
                                                    text.splitlines())}
         else:
             self.counters.ls_remote += 1
-            patterns = [f"refs/heads/{b}" for b in branches]
-            if prefix:
-                patterns.append(f"refs/heads/{prefix}*")
-            patterns.append(LOCK_REF)     # free in the same ls-remote: another run's lock
             try:
-                refs = git.ls_remote(transport_url(self.url), patterns, env=self._env(),
-                                     timeout=timeout)
+                refs = git.ls_remote(transport_url(self.url), _head_patterns(branches, prefix),
+                                     env=self._env(), timeout=timeout)
             except GitError as exc:  # a 401/403 is said as such (RELIABILITY.md 17)
                 raise gitauth.check(exc, "ls-remote", self.url) from None
         self.seen_lock = refs.get(LOCK_REF)
@@ -262,6 +266,15 @@ class TargetRepo:
     def _env(self) -> dict[str, str]:
         # auth_env appends after our GIT_CONFIG_* entries
         return remote_env(self.env)
+
+    @staticmethod
+    def heads_ahead(url: str, env: Mapping[str, str], branches: Sequence[str], *,
+                    prefix: str = "") -> None:
+        """Start reading what `heads(branches, prefix=prefix)` of a TargetRepo(url, env)
+        will ask, now (git.ls_remote_ahead): a job that knows its target overlaps the
+        round trip with its own start-up."""
+        git.ls_remote_ahead(transport_url(url), _head_patterns(branches, prefix),
+                            env=remote_env(dict(env)))
 
     # -- local scratch repository -------------------------------------------------
     def _init(self) -> None:

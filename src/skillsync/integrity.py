@@ -7,12 +7,17 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from skillsync import git, paths
 from skillsync.findings import Finding
 from skillsync.policy import release_version
-from skillsync.source import Source, open_source
+
+if TYPE_CHECKING:
+    from skillsync.source import Source
+
+# The manifest format's name and version (schemas/manifest.schema.json: schema).
+SCHEMA_ID = "skillsync.manifest/v1"
 
 
 def compute_digest(manifest: dict[str, Any]) -> str:
@@ -30,7 +35,7 @@ def compute_digest(manifest: dict[str, Any]) -> str:
 _SCHEMA_SEEN: dict[str, list[Finding]] = {}
 
 
-def _content_key(manifest: object) -> str | None:
+def content_key(manifest: object) -> str | None:
     """A cheap key for "this exact manifest" (a hash of its canonical JSON), or None
     when it is not JSON at all."""
     try:
@@ -40,12 +45,12 @@ def _content_key(manifest: object) -> str | None:
     return hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def check_schema(manifest: object) -> list[Finding]:
+def check_schema(manifest: object, *, key: str | None = None) -> list[Finding]:
     """Findings for every place `manifest` breaks schemas/manifest.schema.json.
 
     Remembered per content: one sync-target checked the same 2,000-file manifest three
     times (load, gate, validation), ~0.12 s each (benchmarks, issue 17)."""
-    key = _content_key(manifest)
+    key = key or content_key(manifest)
     if key is not None and key in _SCHEMA_SEEN:
         return list(_SCHEMA_SEEN[key])
     found = _check_schema(manifest)
@@ -220,6 +225,8 @@ def verify_manifest(manifest: dict[str, Any], source: str) -> list[Finding]:
     if found:
         return found
     found = check_policy(manifest) + check_digest(manifest)
+    from skillsync.source import open_source
+
     with open_source(source) as src:
         found += verify_files(src, manifest)[0]
         if not any(f.code == "manifest-commit-unknown" for f in found):

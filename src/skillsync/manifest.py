@@ -21,6 +21,7 @@ from skillsync.errors import ConfigError, ReleaseRefused, UsageError
 # What used to live here: the source reader, its config and the integrity checks (one
 # module each since issue 14), importable from here as before.
 from skillsync.integrity import (
+    SCHEMA_ID,
     check_digest,
     check_identity,
     check_policy,
@@ -42,7 +43,6 @@ from skillsync.source_config import (
     parse_config,
 )
 
-SCHEMA_ID = "skillsync.manifest/v1"
 DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024
 MODE_SYMLINK = "120000"
 MODE_GITLINK = "160000"

@@ -13,7 +13,6 @@ import datetime as dt
 import fcntl
 import json
 import os
-import secrets as _random
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -34,7 +33,7 @@ def utcnow() -> str:
 
 def new_run_id() -> str:
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    return f"{stamp}-{_random.token_hex(3)}"
+    return f"{stamp}-{os.urandom(3).hex()}"
 
 
 class RunDir:

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from skillsync.yamlsafe import Document
 
 SUFFIXES = (".yaml", ".yml")
+ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")   # schemas/target.schema.json: id
 MAX_FILE_BYTES = 256 * 1024  # a target file is a screenful; anything larger is a mistake
 
 
@@ -72,6 +73,30 @@ def load_targets(directory: Path, *, include_disabled: bool = True) -> list[Targ
     return [t for t in targets if include_disabled or t.enabled]
 
 
+def load_one(directory: Path, target_id: str) -> Target:
+    """The target `target_id` of `directory`, from its own file alone.
+
+    A target's id is its file's name (target-id-mismatch otherwise), so no other file
+    can hold it: one sync-target per CI job read and checked the whole fleet's files
+    before, O(fleet) per job and O(fleet²) per run, and a broken file of another
+    target stopped it. Unknown ids get select()'s message."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        _check_dir(directory)   # its ConfigError: not found / not a directory
+    named = ID_PATTERN.fullmatch(target_id) is not None
+    found = [p for p in (directory / f"{target_id}{s}" for s in SUFFIXES)
+             if named and (p.is_file() or p.is_symlink())]
+    if not found:
+        known = sorted(p.name.rsplit(".", 1)[0] for p in directory.iterdir()
+                       if p.suffix in SUFFIXES and not p.name.startswith("."))
+        select([], [target_id], known=known)
+    results = [_check_file(p) for p in found]
+    _check_duplicate_ids(results)     # canary.yaml beside canary.yml
+    _raise_first([f for r in results for f in r.findings])
+    assert results[0].target is not None
+    return results[0].target
+
+
 def check_targets(directory: Path) -> list[Finding]:
     """Every problem in `directory` as a Finding (ordered by file, then line)."""
     results = _check_dir(Path(directory))
@@ -83,14 +108,16 @@ def check_targets(directory: Path) -> list[Finding]:
     return findings
 
 
-def select(targets: Sequence[Target], only: Sequence[str] | None) -> list[Target]:
-    """The targets named in `only` (all when None or empty), in the order of `targets`."""
+def select(targets: Sequence[Target], only: Sequence[str] | None, *,
+           known: Sequence[str] = ()) -> list[Target]:
+    """The targets named in `only` (all when None or empty), in the order of `targets`
+    (`known`: more ids to name when one is unknown)."""
     if not only:
         return list(targets)
-    known = {t.id for t in targets}
-    unknown = sorted(set(only) - known)
+    ids = {t.id for t in targets} | set(known)
+    unknown = sorted(set(only) - ids)
     if unknown:
-        hint = ", ".join(sorted(known)) or "none"
+        hint = ", ".join(sorted(ids)) or "none"
         raise UsageError(
             f"unknown target id{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}"
             f" (known: {hint})"

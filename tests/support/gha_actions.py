@@ -1,6 +1,7 @@
 """The `uses:` steps the emulator knows: composite actions (local or a registered repository
-at a SHA) and the four actions our workflows use, with the behaviour their READMEs give
-(actions/checkout v5, setup-python v6, upload-artifact v7, download-artifact v8)."""
+at a SHA) and the actions our workflows use, with the behaviour their READMEs give
+(actions/checkout v5, setup-python v6, upload-artifact v7, download-artifact v8, and
+cache/restore and cache/save v5 in gha_cache)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from support import gha_cache
 from support.gha_expressions import interpolate, to_str
 from support.gha_repositories import ORIGIN, git, load
 from support.gha_runs import StepRun, _Job
@@ -44,6 +46,11 @@ def uses(emu: Emulator, job: _Job, name: str, uses: str, with_: dict[str, str],
         return _upload(emu, job, name, with_)
     if action == "actions/download-artifact":
         return _download(emu, job, name, with_)
+    if action == "actions/cache/restore":
+        return gha_cache.restore(emu, job, name, with_)
+    if action == "actions/cache/save":
+        return gha_cache.save(emu, job, name, with_)
+    # actions/cache itself saves in a post step, which the emulator does not run.
     raise AssertionError(f"action {action} is not emulated")
 
 

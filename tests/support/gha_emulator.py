@@ -24,7 +24,10 @@ the test). What it emulates, and how:
   repository at `ref:`), setup-python (nothing), upload/download-artifact (directory copies
   with v4's rules: a name is written once per run unless `overwrite: true`, artifacts of
   earlier attempts stay visible, a pattern download puts each artifact in a folder of its
-  name unless exactly one matched); annotations (`::error::` ...) as GitHub shows them, at
+  name unless exactly one matched), actions/cache/restore and actions/cache/save (v5:
+  `gha_cache`; entries kept across runs on the same root, per ref, immutable, restored by
+  exact key then by prefix, newest first, from the run's ref then the default branch);
+  annotations (`::error::` ...) as GitHub shows them, at
   most 10 of each level per step;
 - re-runs: `run_attempt=2, previous=<the first attempt's WorkflowRun>` is "Re-run failed
   jobs": a job or matrix leg that succeeded keeps its result and outputs; failed ones run
@@ -49,6 +52,7 @@ from pathlib import Path
 from typing import Any
 
 from skillsync.matrix import MATRIX_LIMIT
+from support.gha_cache import CacheEvent, CacheStore
 from support.gha_expressions import Funcs, condition, interpolate, to_str, truthy
 from support.gha_repositories import REPOSITORY, git, load
 from support.gha_runs import (
@@ -102,6 +106,8 @@ class Emulator:
         self.fresh = fresh            # a dependent re-run: every job of this level runs again
         self.run = run or WorkflowRun()
         self.store = root / f"artifacts-{run_id}"
+        # The repository's caches outlive a run (actions/cache: gha_cache).
+        self.cache_store = CacheStore(root / "actions-cache")
         self.machines = machines or itertools.count(1)
         self.lock = threading.Lock()
         self.event_path = root / f"event-{run_id}.json"
@@ -136,8 +142,9 @@ class Emulator:
             "GITHUB_REPOSITORY": REPOSITORY, "GITHUB_RUN_ID": str(self.run_id),
             "GITHUB_RUN_ATTEMPT": str(self.run_attempt), "GITHUB_SHA": "0" * 40,
             "GITHUB_SERVER_URL": "http://127.0.0.1:9", "GITHUB_API_URL": self.api_url,
-            # A fresh runner has an empty cache.
-            "SKILLSYNC_CACHE": str(temp / "skillsync-cache"),
+            # A fresh runner's empty ~/.cache/skillsync (HOME is shared by every emulated
+            # runner): a workflow that keeps skillsync's cache between runs sets its own.
+            "SKILLSYNC_CACHE": str(temp.parent / "home-cache" / "skillsync"),
         })
         return env
 
@@ -485,3 +492,7 @@ class Emulator:
     def record(self, job: str, op: str, name: str, overwrite: bool = False) -> None:
         with self.lock:
             self.run.artifact_log.append(ArtifactEvent(job, op, name, overwrite))
+
+    def record_cache(self, event: CacheEvent) -> None:
+        with self.lock:
+            self.run.cache_log.append(event)

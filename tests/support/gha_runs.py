@@ -1,5 +1,6 @@
 """What an emulated run records: each step's and job leg's outcome, the artifacts it
-wrote and read, and the files GitHub's runner gives a step (GITHUB_OUTPUT and friends)."""
+wrote and read, the caches it restored and saved, and the files GitHub's runner gives a
+step (GITHUB_OUTPUT and friends)."""
 
 from __future__ import annotations
 
@@ -59,6 +60,7 @@ class WorkflowRun:
     artifacts: dict[str, Path] = field(default_factory=dict)
     called: dict[str, str] = field(default_factory=dict)      # caller job -> workflow@sha
     artifact_log: list[ArtifactEvent] = field(default_factory=list)
+    cache_log: list[Any] = field(default_factory=list)         # gha_cache.CacheEvent
     needs: dict[str, list[str]] = field(default_factory=dict)  # job key -> keys it needs
 
     def steps(self, job: str | None = None) -> Iterator[StepRun]:

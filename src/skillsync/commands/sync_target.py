@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import Any
 
 from skillsync import cli
 from skillsync.commands import _args
-from skillsync.commands._args import NO_FLAGS, SyncFlags
-from skillsync.commands._common import load_manifest, load_targets
+from skillsync.commands._args import NO_FLAGS, SyncFlags, targets_dir
+from skillsync.commands._common import load_manifest
 from skillsync.errors import EXIT_FAILED, EXIT_HALTED, EXIT_OK
-from skillsync.model import Decision, Status
+from skillsync.model import Decision, Status, Target
 
 EPILOG = """\
 output: the target's result as JSON (status synced | no-op | planned | skipped |
@@ -28,14 +29,20 @@ def sync_target(ctx: cli.RunContext, /, *, target: str, manifest: str,
                 flags: SyncFlags = NO_FLAGS, output: str = "-") -> int:
     """Sync the one target `target` to the release of `manifest`."""
     from skillsync import policy
+    from skillsync.targets import load_one
+
+    doc = load_manifest(manifest)
+    chosen = load_one(targets_dir(targets), target)
+    route = policy.route(policy.parse_release(str(doc["source"]["ref"])), [chosen],
+                         allow_major=flags.allow_major)[0]
+    if route.decision == "sync":
+        _read_ahead(chosen, doc)
+
     from skillsync.gate import gate
     from skillsync.runlog import run_dir_for
     from skillsync.source import LazySource
-    from skillsync.sync import release_of, sync_one, target_meta
-    from skillsync.targets import select
+    from skillsync.sync import sync_one, target_meta
 
-    doc = load_manifest(manifest)
-    chosen = select(load_targets(targets), [target])[0]
     run = run_dir_for(run_dir)
     ctx.attach(run.path)
     if not run.manifest_path.exists():
@@ -44,7 +51,6 @@ def sync_target(ctx: cli.RunContext, /, *, target: str, manifest: str,
     label = "stdin" if manifest == "-" else manifest
     opts = replace(flags.options(), gate_before_write=True, gate_label=label)
     gate(doc, run, opts.gate, opts.gate_before_write, opts.source, label)
-    route = policy.route(release_of(doc), [chosen], allow_major=opts.allow_major)[0]
     if route.decision != "sync":
         from skillsync.mechanisms.base import Result
 
@@ -62,6 +68,19 @@ def sync_target(ctx: cli.RunContext, /, *, target: str, manifest: str,
     if result.status == Status.FAILED:
         return EXIT_FAILED
     return EXIT_HALTED if result.status == Status.HALTED else EXIT_OK
+
+
+def _read_ahead(target: Target, manifest: dict[str, Any]) -> None:
+    """The target's branch heads, asked for now (the mechanism says which): the round
+    trip overlaps the imports and checks before planning needs them. Not for a GitHub
+    App target, whose token is minted later, inside the sync (an unauthenticated read
+    would only be refused)."""
+    from skillsync import mechanisms
+    from skillsync.credentials import credentials_for
+
+    cred = credentials_for(target)
+    if target.auth.method == "none" or cred.git_env:
+        mechanisms.of(target).read_ahead(target, str(manifest["version"]), cred.git_env)
 
 
 COMMAND = cli.Command(sync_target, __doc__ or "", (
