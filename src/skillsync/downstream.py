@@ -194,7 +194,7 @@ class TargetRepo:
         """`heads` and `open` in one git process: a fetch by ref name (its ls-refs is the
         ls-remote) of `branches` and `optional`, depth 1, no blobs, plus the objects named
         in `want` (e.g. a lock blob we expect). Three HTTP requests instead of five, and
-        the tips' trees, parents and trailers come back from one for-each-ref (`tip`).
+        the tips' trees and trailers come back from one for-each-ref (`tip`).
 
         `optional` branches, and the lock ref another run may hold, are fetched by a glob
         (a missing ref matching a glob is no error; one named exactly is): the few other
