@@ -128,12 +128,14 @@ def test_cold_cache_rerun_is_a_noop_with_one_read(world: dict, gh: FakeGitHub,  
     sync(world, "v1.0.0", "r1")
     heads = git("--git-dir", str(bare), "for-each-ref")
     monkeypatch.setenv("SKILLSYNC_CACHE", str(world["root"] / "another-machine"))
-    writes = len(gh.writes())
+    writes, calls = len(gh.writes()), len(gh.requests)
     out = sync(world, "v1.0.0", "r2")
     res = out["results"]["acme"]
     assert res.status == "pending", res.message
-    # one list, one PATCH that points the body's rollback command at this run
-    assert res.pull_request["api_calls"] == 2 and len(gh.writes()) == writes + 1
-    assert "--run r2" in (gh.pulls("acme/agents")[0].body or "")
+    # The work branch head is this release's sync commit on main's head: one list asks
+    # whether its pull request is open, and nothing is written (issue 17). The body keeps
+    # naming r1, the run whose snapshot undoes the pull request (r2 wrote nothing).
+    assert len(gh.requests) == calls + 1 and len(gh.writes()) == writes
+    assert "--run r1" in (gh.pulls("acme/agents")[0].body or "")
     assert git("--git-dir", str(bare), "for-each-ref") == heads
     assert len(gh.pulls("acme/agents")) == 1

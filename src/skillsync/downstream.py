@@ -54,6 +54,26 @@ def transport_url(url: str) -> str:
 KILL_ENV = "SKILLSYNC_TEST_KILL_AT"
 # Another machine's run writing this target holds this ref (skillsync.concurrency).
 LOCK_REF = "refs/skillsync/lock"
+# Where `fetch_heads` puts the lock ref it sees, in the scratch repository only.
+SEEN_LOCK_REF = "refs/skillsync-seen/lock"
+
+
+@dataclass(frozen=True)
+class Tip:
+    """What a fetched branch head says of itself (read with its ref, no extra process)."""
+
+    tree: str
+    trailers: dict[str, str]
+
+
+def parse_trailers(text: str) -> dict[str, str]:
+    """`Key: value` lines (git's `%(trailers:only,unfold)`) -> dict; the last one wins."""
+    out: dict[str, str] = {}
+    for line in text.splitlines():
+        key, _, value = line.partition(":")
+        if value:
+            out[key.strip()] = value.strip()
+    return out
 
 
 def checkpoint(step: str) -> None:
@@ -123,6 +143,16 @@ class TargetRepo:
     seen_lock: str | None = None
     raced: bool = False        # the last push lost to a concurrent one (re-plan, retry)
     drop_refs: list[tuple[str, str]] = field(default_factory=list)
+    # Branch -> head (None: absent) as this object last read them (`heads`, `fetch_heads`):
+    # `open` fetches exactly these commits, and a snapshot records what the plan read.
+    seen: dict[str, str | None] = field(default_factory=dict)
+    # ref -> value a push must find there (--force-with-lease): a branch the plan read
+    # and writes fast-forward from (push targets), so what it replaced is what was read.
+    lease_on: dict[str, str | None] = field(default_factory=dict)
+    # ref -> commit the server reported updated in our last successful push (its
+    # report-status, in `push --porcelain`): skillsync.sync._ref_confirms reads it.
+    pushed: dict[str, str] = field(default_factory=dict)
+    _tips: dict[str, Tip] = field(default_factory=dict)
 
     # -- remote refs -------------------------------------------------------------
     def heads(self, branches: Sequence[str], *, prefix: str = "",
@@ -150,6 +180,79 @@ class TargetRepo:
             if name.startswith("refs/heads/") and (
                     branch in branches or (prefix and branch.startswith(prefix))):
                 out[branch] = sha
+        self.seen.update({b: out.get(b) for b in branches})
+        self.seen.update({b: sha for b, sha in out.items() if b not in branches})
+        return out
+
+    def read_ahead(self) -> bool:
+        """`heads_ahead` started the ls-remote `heads` would make (sync-target does, as
+        its process starts): `heads` takes that answer, with its round trip overlapped."""
+        return not self._in_place and git.ahead_of(transport_url(self.url))
+
+    def fetch_heads(self, branches: Sequence[str], *, optional: Sequence[str] = (),
+                    want: Sequence[str] = (), timeout: float | None = None) -> dict[str, str]:
+        """`heads` and `open` in one git process: a fetch by ref name (its ls-refs is the
+        ls-remote) of `branches` and `optional`, depth 1, no blobs, plus the objects named
+        in `want` (e.g. a lock blob we expect). Three HTTP requests instead of five, and
+        the tips' trees and trailers come back from one for-each-ref (`tip`).
+
+        `optional` branches, and the lock ref another run may hold, are fetched by a glob
+        (a missing ref matching a glob is no error; one named exactly is): the few other
+        refs such a glob also matches (`skillsync/1.1.0-rc.1` beside `skillsync/1.1.0`)
+        cost one commit and its trees each, and are not reported. When the fetch fails
+        for any reason but a refused credential (a branch in `branches` that does not
+        exist yet, an unreachable remote), this falls back to `heads` and `open`: rare,
+        and then the same requests and the same error messages as those two."""
+        assert not self._in_place, "a repository read in place is never written"
+        self._init()
+        self.counters.fetches += 1
+        specs = [f"+refs/heads/{b}:refs/remotes/origin/{b}" for b in branches]
+        specs += [f"+refs/heads/{b}*:refs/remotes/origin/{b}*" for b in optional]
+        specs.append(f"+{LOCK_REF}*:{SEEN_LOCK_REF}*")
+        try:
+            try:
+                self._fetch([*specs, *want], timeout=timeout)
+            except GitError as exc:
+                if not want or not _retryable(exc) or "couldn't find remote ref" in exc.stderr:
+                    raise
+                want = ()   # what we hoped to find is not served: read without it
+                self._fetch(specs, timeout=timeout)
+        except GitError as exc:
+            auth = gitauth.error_for(exc.stderr, "ls-remote", self.url)
+            if auth is not None:
+                # Said as the ls-remote this fetch stands in for: its first request is
+                # that ref listing, and `git ls-remote URL` shows the same refusal.
+                raise auth from None
+            if not _retryable(exc):   # a hung or crawling server is not asked twice
+                from skillsync.urls import redact_url
+
+                raise GitError(["fetch", redact_url(self.url)], exc.returncode,
+                               exc.stderr) from None
+            # A branch that does not exist, or anything else: the two steps one at a time
+            # (the same reads, and the same errors, as before this fetch stood in for them).
+            heads = self.heads([*branches, *optional], timeout=timeout)
+            self.open([b for b in (*branches, *optional) if b in heads], timeout=timeout)
+            return heads
+        fmt = "%(objectname) %(tree)%00%(refname)%00%(trailers:only,unfold)%00"
+        raw = self._git(["for-each-ref", f"--format={fmt}", "refs/remotes/origin/",
+                         SEEN_LOCK_REF]).stdout.decode("utf-8", "replace")
+        fields = raw.split("\0")
+        out: dict[str, str] = {}
+        self.seen_lock = None
+        for i in range(0, len(fields) - 2, 3):
+            shas, name, trailers = fields[i].split(), fields[i + 1], fields[i + 2]
+            if not shas:
+                continue
+            if name == SEEN_LOCK_REF:
+                self.seen_lock = shas[0]
+                continue
+            branch = name.removeprefix("refs/remotes/origin/")
+            if branch in branches or branch in optional:
+                out[branch] = shas[0]
+                if len(shas) > 1:   # a commit (a hostile ref may name a tree or a blob)
+                    self._tips[shas[0]] = Tip(shas[1], parse_trailers(trailers))
+        self.seen.update({b: out.get(b) for b in (*branches, *optional)})
+        self._fetched.update(want)
         return out
 
     def attach_local(self) -> bool:
@@ -179,34 +282,54 @@ class TargetRepo:
                             env=remote_env(dict(env)))
 
     # -- local scratch repository -------------------------------------------------
-    def open(self, branches: Sequence[str], *, timeout: float | None = None) -> Path:
-        """Shallow, blob-less copy of `branches` (those that exist) in a temp dir."""
+    def _init(self) -> None:
+        if self.git_dir is not None:
+            return
+        self._tmp = tempfile.TemporaryDirectory(prefix="skillsync-target-")
+        self.git_dir = Path(self._tmp.name) / "repo.git"
+        git.run(["init", "--bare", "-q", str(self.git_dir)])
+        # One append instead of six `git config` processes (a measurable
+        # share of a small target's sync). The URL carries no credential:
+        # those travel in GIT_CONFIG_* variables only.
+        url = transport_url(self.url).replace("\\", "\\\\").replace('"', '\\"')
+        with open(self.git_dir / "config", "a", encoding="utf-8") as fh:
+            fh.write(
+                "[core]\n\trepositoryformatversion = 1\n"
+                "[extensions]\n\tpartialclone = origin\n"
+                f'[remote "origin"]\n\turl = "{url}"\n'
+                "\tfetch = +refs/heads/*:refs/remotes/origin/*\n"
+                "\tpromisor = true\n\tpartialclonefilter = blob:none\n"
+                + (f"\tuploadpack = {LOCAL_UPLOAD_PACK}\n" if url.startswith("file:") else "")
+            )
+
+    def _fetch(self, specs: Sequence[str], *, timeout: float | None = None) -> None:
+        self._git(["fetch", "-q", "--depth=1", "--filter=blob:none", "--no-tags",
+                   "--no-write-fetch-head", "origin", *specs], timeout=timeout)
+
+    def open(self, branches: Sequence[str], *, want: Sequence[str] = (),
+             timeout: float | None = None) -> Path:
+        """Shallow, blob-less copy of `branches` (those that exist) in a temp dir, plus
+        the objects named in `want`. A branch whose head `heads` just read is fetched
+        by that commit id: the fetch then needs no ls-refs of its own (two HTTP requests,
+        not three), and it gets exactly the commit the caller planned on."""
         assert not self._in_place, "a repository read in place is never written"
-        if self.git_dir is None:
-            self._tmp = tempfile.TemporaryDirectory(prefix="skillsync-target-")
-            self.git_dir = Path(self._tmp.name) / "repo.git"
-            git.run(["init", "--bare", "-q", str(self.git_dir)])
-            # One append instead of six `git config` processes (a measurable
-            # share of a small target's sync). The URL carries no credential:
-            # those travel in GIT_CONFIG_* variables only.
-            url = transport_url(self.url).replace("\\", "\\\\").replace('"', '\\"')
-            with open(self.git_dir / "config", "a", encoding="utf-8") as fh:
-                fh.write(
-                    "[core]\n\trepositoryformatversion = 1\n"
-                    "[extensions]\n\tpartialclone = origin\n"
-                    f'[remote "origin"]\n\turl = "{url}"\n'
-                    "\tfetch = +refs/heads/*:refs/remotes/origin/*\n"
-                    "\tpromisor = true\n\tpartialclonefilter = blob:none\n"
-                    + (f"\tuploadpack = {LOCAL_UPLOAD_PACK}\n" if url.startswith("file:") else "")
-                )
-        if branches:
+        self._init()
+        if branches or want:
             self.counters.fetches += 1
-            specs = [f"+refs/heads/{b}:refs/remotes/origin/{b}" for b in branches]
+            specs = [f"+{self.seen[b]}:refs/remotes/origin/{b}" if self.seen.get(b)
+                     else f"+refs/heads/{b}:refs/remotes/origin/{b}" for b in branches]
             try:
-                self._git(["fetch", "-q", "--depth=1", "--filter=blob:none", "--no-tags",
-                           "origin", *specs], timeout=timeout)
+                try:
+                    self._fetch([*specs, *want], timeout=timeout)
+                except GitError as exc:
+                    if not want or not specs or not _retryable(exc):
+                        raise
+                    want = ()   # what we hoped to find is not served: read without it
+                    self._fetch(specs, timeout=timeout)
             except GitError as exc:
                 raise gitauth.check(exc, "fetch", self.url) from None
+            self._fetched.update(want)
+        assert self.git_dir is not None
         return self.git_dir
 
     def _borrow(self) -> None:
@@ -231,8 +354,7 @@ class TargetRepo:
         want = [s for s in dict.fromkeys(shas) if s and s not in have]
         if want:
             self.counters.fetches += 1
-            self._git(["fetch", "-q", "--depth=1", "--filter=blob:none", "--no-tags",
-                       "origin", *want])
+            self._fetch(want)
             self._fetched.update(want)
 
     def _git(self, args: Sequence[str], **kw: Any) -> Any:
@@ -296,6 +418,7 @@ class TargetRepo:
         message: str,
         *,
         within: Sequence[str],
+        stamp_tree: bool = False,
     ) -> str:
         """A commit on `parent` with `changes` (path -> (mode, blob), or None to
         delete); returns `parent` itself when the tree would not change.
@@ -304,7 +427,12 @@ class TargetRepo:
         every path must pass the path policy, the index is fed NUL-terminated records
         (a newline in a name cannot inject an entry), and the finished tree is diffed
         against `parent`: a change to any path outside `within` (directories, or files
-        skillsync owns by name) means no commit and a TargetError naming the path."""
+        skillsync owns by name) means no commit and a TargetError naming the path.
+
+        `stamp_tree` adds the trailer `Skillsync-Tree: <the commit's own tree id>`: a
+        later run trusts the head's other trailers ("this is the sync commit of release
+        X", a no-op without reading a blob) only while the head's tree is still that
+        one, so an amended or copied message over other files is never taken for ours."""
         from skillsync import paths
 
         assert self.git_dir is not None
@@ -331,7 +459,8 @@ class TargetRepo:
             tree = git.run([*gd, "write-tree", "--missing-ok"], env=env).stdout.decode().strip()
         finally:
             index.unlink(missing_ok=True)
-        if parent and self.out(["rev-parse", f"{parent}^{{tree}}"]) == tree:
+        if parent and (self._tips[parent].tree if parent in self._tips
+                       else self.out(["rev-parse", f"{parent}^{{tree}}"])) == tree:
             return parent
         outside = [p for p in self.changed_paths(parent, tree)
                    if not any(paths.inside(p, root) for root in within)]
@@ -340,6 +469,8 @@ class TargetRepo:
                 f"refusing to push: the sync commit would change '{paths.show(outside[0])}'"
                 + (f" and {len(outside) - 1} more path(s)" if len(outside) > 1 else "")
                 + " outside " + ", ".join(paths.show(r) for r in within) + "; nothing pushed")
+        if stamp_tree:
+            message = message.rstrip("\n") + f"\nSkillsync-Tree: {tree}\n"
         from skillsync import signing
 
         # Signed (target `signing:` ssh or gpg) only after containment is proved: the key
@@ -394,11 +525,20 @@ class TargetRepo:
                     "there (make it a plain directory, or choose another dest)")
 
     def push(self, refspecs: Sequence[str], *, leases: Sequence[str] = ()) -> None:
-        """Push atomically (all refs or none); `leases` are --force-with-lease=ref:expect."""
+        """Push atomically (all refs or none); `leases` are --force-with-lease=ref:expect.
+        A ref in `lease_on` is leased on that value unless `leases` names it: a branch
+        pushed fast-forward from the head the plan read must still be at that head, so
+        the snapshot of that head is exactly what the push replaced. On success `pushed`
+        holds what the server reported it updated (its report-status, per ref)."""
         self._borrow()
         self.counters.pushes += 1
         refspecs = [*refspecs, *(f":{ref}" for ref, _ in self.drop_refs)]
         leases = [*leases, *(f"{ref}:{sha}" for ref, sha in self.drop_refs)]
+        named = {lease.partition(":")[0] for lease in leases}
+        dests = {spec.partition(":")[2] for spec in refspecs}
+        guarded = {ref: old for ref, old in self.lease_on.items()
+                   if ref in dests and ref not in named}
+        leases += [f"{ref}:{old or ''}" for ref, old in guarded.items()]
         args = ["push", "--atomic", "--porcelain",
                 *[f"--force-with-lease={lease}" for lease in leases], "origin", *refspecs]
         checkpoint("push")
@@ -407,26 +547,62 @@ class TargetRepo:
             stdout = proc.stdout.decode("utf-8", "replace")
             stderr = proc.stderr.decode("utf-8", "replace")
             err = gitauth.error_for(stderr, "push", self.url) \
-                or TargetError(push_failure(stdout, stderr))
+                or TargetError(push_failure(stdout, stderr, fast_forward=bool(guarded)))
             text = stdout + stderr
             self.raced = pushed_into_a_race(text) or "non-fast-forward" in text \
                 or "fetch first" in text or "stale info" in text
             self.rejected = None if self.raced else str(err)
             raise err
+        for ref, sha in pushed_refs(proc.stdout.decode("utf-8", "replace")).items():
+            if sha:
+                self.pushed[ref] = sha
+            else:
+                self.pushed.pop(ref, None)
         checkpoint("pushed")
 
+    def tip(self, commit: str) -> Tip:
+        """Tree and trailers of `commit` (fetched): from `fetch_heads`'s one for-each-ref
+        when it read this commit, else one `git log`."""
+        if commit not in self._tips:
+            raw = self.out(["log", "-1", "--format=%T%x00%(trailers:only,unfold)", commit])
+            tree, _, text = raw.partition("\0")
+            self._tips[commit] = Tip(tree.strip(), parse_trailers(text))
+        return self._tips[commit]
+
+    def parents(self, commit: str) -> list[str]:
+        """The parents `commit` names (read from the object itself: in a shallow
+        repository git's own views show a commit at the boundary without them)."""
+        raw = self.out(["cat-file", "commit", commit])
+        head = raw.partition("\n\n")[0]
+        return [ln.split()[1] for ln in head.splitlines()
+                if ln.startswith("parent ") and len(ln.split()) == 2]
+
     def trailers(self, commit: str) -> dict[str, str]:
-        text = self.out(["log", "-1", "--format=%(trailers:only,unfold)", commit])
-        out: dict[str, str] = {}
-        for line in text.splitlines():
-            key, _, value = line.partition(":")
-            if value:
-                out[key.strip()] = value.strip()
-        return out
+        return dict(self.tip(commit).trailers)
 
 
-def push_failure(stdout: str, stderr: str) -> str:
-    """One line that says why the server refused a push (porcelain status + remote text)."""
+def pushed_refs(porcelain: str) -> dict[str, str]:
+    """ref -> commit for every ref `git push --porcelain` reports updated or already
+    there ("" for one it deleted): its lines are `<flag>\t<from>:<to>\t<summary>`,
+    printed from the server's report-status (`ok <ref>`), so they are the server's own
+    answer for each ref, not what we asked for."""
+    out: dict[str, str] = {}
+    for line in porcelain.splitlines():
+        flag, _, rest = line.partition("\t")
+        src, _, dst = rest.partition("\t")[0].partition(":")
+        if not dst.startswith("refs/"):
+            continue
+        if flag in (" ", "+", "*", "=") and git.SHA_RE.match(src):
+            out[dst] = src
+        elif flag == "-":
+            out[dst] = ""
+    return out
+
+
+def push_failure(stdout: str, stderr: str, *, fast_forward: bool = False) -> str:
+    """One line that says why the server refused a push (porcelain status + remote text).
+    `fast_forward`: the lease only guarded a fast-forward from the head we planned on,
+    so a stale lease is said as what it means there: the branch moved on."""
     from skillsync.secrets import redact
 
     status = [ln.split("\t")[-1].strip() for ln in stdout.splitlines() if ln.startswith("!")]
@@ -440,6 +616,9 @@ def push_failure(stdout: str, stderr: str) -> str:
                f"forced ({detail})")
     elif "non-fast-forward" in text or "fetch first" in text:
         msg = f"push refused: the branch moved on (non-fast-forward); never forced ({detail})"
+    elif "stale info" in text and fast_forward:
+        msg = ("push refused: the branch moved on since we read it (non-fast-forward from "
+               f"the head we planned on); never forced ({detail})")
     elif "stale info" in text:
         msg = f"push refused: the branch changed since we read it (lease) ({detail})"
     elif (code := gitauth.status_of(stderr)) is not None:
@@ -454,6 +633,13 @@ def pushed_into_a_race(text: str) -> bool:
     read and our write (it updated the ref first): a re-plan, not a person, resolves it."""
     return ("cannot lock ref" in text and "but expected" in text) or (
         "atomic transaction failed" in text and "is at" in text)
+
+
+def _retryable(exc: GitError) -> bool:
+    """Worth another request: not a timeout, not a transfer too slow to go on (a hung
+    server must not cost the run its timeout twice, RELIABILITY.md 20)."""
+    text = exc.stderr.lower()
+    return exc.returncode != -1 and "too slow" not in text and "timed out" not in text
 
 
 def path_prefixes(paths: Iterable[str]) -> list[str]:

@@ -248,6 +248,13 @@ def _covers(have: Sequence[str], want: str) -> bool:
         h.endswith("*") and _tail_matches(h, want) for h in have))
 
 
+def ahead_of(url: str) -> bool:
+    """An ls-remote of `url` read ahead is in flight: asking for the same refs now costs
+    no round trip of its own (skillsync.mechanisms.files plans on it then)."""
+    with _AHEAD_LOCK:
+        return url in _AHEAD
+
+
 def _take_ahead(url: str, patterns: Sequence[str], env: Mapping[str, str] | None,
                 timeout: float | None) -> str | None:
     """The answer of a read-ahead that serves this ls_remote(), or None (ask now)."""

@@ -237,13 +237,19 @@ def _snapshot(ctx: Context, mech: Mechanism, plan: Plan, heads: dict[str, str] |
                               f"{len(snap.get('files') or {})} file(s) recorded")
 
 
-def _ref_confirms(ctx: Context, result: Result) -> bool:
+def _ref_confirms(ctx: Context, mech: Mechanism, result: Result) -> bool:
     """After the canary wave, a target is verified by its ref: the branch now points
-    at the commit we built and pushed (whose tree we made from the manifest), one
-    ls-remote instead of a fresh fetch. The canary wave (and a lone sync-target run,
-    wave None counts as canary) is read back in full before any later wave starts."""
+    at the commit we built and pushed (whose tree we made from the manifest). The
+    server's own report of our push says so (`push --porcelain`: its report-status for
+    that ref, the update it made under the lease), so no request is needed; a ref moved
+    some other way (`signing: api` moves it through the forge) is read back with one
+    ls-remote. The canary wave (and a lone sync-target run, wave None counts as canary)
+    is read back in full before any later wave starts."""
     if ctx.wave in (0, None) or not ctx.target.repo or not result.commit or not result.branch:
         return False
+    repo = getattr(mech, "repo", None)
+    if getattr(repo, "pushed", {}).get(f"refs/heads/{result.branch}") == result.commit:
+        return True
     heads = TargetRepo(ctx.target.repo, ctx.git_env, counters=ctx.counters).heads([result.branch])
     return heads.get(result.branch) == result.commit
 
@@ -252,7 +258,7 @@ def _apply(ctx: Context, mech: Mechanism, plan: Plan, opts: Options) -> Result:
     ctx.log("apply", "start", f"applying {plan.reason}")
     result = mech.apply(ctx, plan)
     checkpoint("applied")
-    if opts.verify and result.status == Status.SYNCED and _ref_confirms(ctx, result):
+    if opts.verify and result.status == Status.SYNCED and _ref_confirms(ctx, mech, result):
         result.data["verified"] = "ref"
         ctx.log("verify", "ok", f"{result.branch} points at the pushed commit "
                 f"{str(result.commit)[:12]}")

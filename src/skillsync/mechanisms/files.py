@@ -35,6 +35,7 @@ class FileSync(GitMechanism):
 
     def __init__(self) -> None:
         self.repo: TargetRepo | None = None
+        self.lock_blob: str | None = None     # the lock `build` wrote (verify asks for it)
 
     def close(self) -> None:
         if self.repo is not None:
@@ -54,38 +55,32 @@ class FileSync(GitMechanism):
         self.repo = TargetRepo(t.repo, ctx.git_env, ctx.source_git_dir,
                                counters=ctx.counters)
         work = self.work_branch(ctx.target, ctx.version)
-        heads = self.repo.heads([t.branch] + ([work] if work else []))
-        head = heads.get(t.branch)
         cached = read_cache(self._cache_key(ctx))
-        # No-op before any heavy work: the branch head is the commit our last
-        # sync of this very release produced (or found already up to date).
-        if head and cached and cached.get("head") == head and cached.get("digest") == digest \
-                and (not work or cached.get("work_head") == heads.get(work)) \
-                and cached.get("complete"):
-            plan = Plan(t.id, t.mechanism, Decision.NO_OP,
-                        f"already at {ctx.version} (branch head {head[:12]} unchanged)",
-                        ctx.version, ctx.manifest["source"]["commit"], t.branch, head,
-                        work_branch=work, previous_version=ctx.version)
-            plan.data["cached"] = True
-            if work and cached.get("pending") and heads.get(work):
-                # Nothing to write, but the release is not on the branch yet: it waits on
-                # its pull request (the same state fleet status calls pending-pr).
-                plan.data["status"] = str(Status.PENDING)
-                plan.reason = (f"{ctx.version} awaits merge: its pull request from {work} "
-                               f"is open (branch heads {head[:12]} and "
-                               f"{heads[work][:12]} unchanged)")
-            return plan
+        # The lock blob our last sync wrote here: asked for with the trees, so reading
+        # the lock costs no round trip of its own when it has not changed since. Only a
+        # hint: the lock is read through the tree, and a blob it does not name is unused.
+        hint = [str(cached["lock_blob"])] if cached and git.SHA_RE.match(
+            str(cached.get("lock_blob") or "")) else []
+        warm = bool(cached and cached.get("digest") == digest and cached.get("complete"))
+        if warm or self.repo.read_ahead():
+            # A warm no-op is possible: one ls-remote decides it (or that ls-remote is
+            # under way already, read ahead by sync-target); then the heads it read are
+            # fetched by id.
+            heads = self.repo.heads([t.branch] + ([work] if work else []))
+            plan = self._cached_no_op(ctx, cached, heads, work) if cached and warm else None
+            if plan is not None:
+                return plan
+            self.repo.open([b for b in (t.branch, work) if b and b in heads], want=hint)
+        else:
+            # Nothing cached can answer: read the heads and fetch them in one git fetch
+            # (its ls-refs is the ls-remote; issue 17).
+            heads = self.repo.fetch_heads([t.branch], optional=[work] if work else [],
+                                          want=hint)
+        head = heads.get(t.branch)
         fetch = [b for b in (t.branch, work) if b and b in heads]
-        self.repo.open(fetch)
-        if head and not work and self._is_this_release(ctx, head):
-            # A cold no-op from the head commit's trailers alone: no lock blob read, no
-            # tree listed (issue 17). Any later edit would be a new commit on top.
-            write_cache(self._cache_key(ctx), {"head": head, "digest": digest,
-                                                "work_head": None, "complete": True})
-            return Plan(t.id, t.mechanism, Decision.NO_OP,
-                        f"already at {ctx.version} (branch head {head[:12]} is its sync "
-                        "commit)", ctx.version, ctx.manifest["source"]["commit"], t.branch,
-                        head, previous_version=ctx.version)
+        settled = self._settled(ctx, heads, work)
+        if settled is not None:
+            return settled
         desired = desired_files(ctx.manifest, t)
         for tip in {heads[b] for b in fetch}:
             self.repo.check_dirs(tip, write_dirs(t))
@@ -110,11 +105,53 @@ class FileSync(GitMechanism):
                                                 "complete": True})
         return plan
 
+    def _cached_no_op(self, ctx: Context, cached: dict[str, Any], heads: dict[str, str],
+                      work: str | None) -> Plan | None:
+        """No-op before any heavy work: the branch head is the commit our last sync of
+        this very release produced (or found already up to date)."""
+        t = ctx.target
+        head = heads.get(t.branch)
+        if not head or cached.get("head") != head or (
+                work and cached.get("work_head") != heads.get(work)):
+            return None
+        plan = Plan(t.id, t.mechanism, Decision.NO_OP,
+                    f"already at {ctx.version} (branch head {head[:12]} unchanged)",
+                    ctx.version, ctx.manifest["source"]["commit"], t.branch, head,
+                    work_branch=work, previous_version=ctx.version)
+        plan.data["cached"] = True
+        if work and cached.get("pending") and heads.get(work):
+            # Nothing to write, but the release is not on the branch yet: it waits on
+            # its pull request (the same state fleet status calls pending-pr).
+            plan.data["status"] = str(Status.PENDING)
+            plan.reason = (f"{ctx.version} awaits merge: its pull request from {work} "
+                           f"is open (branch heads {head[:12]} and "
+                           f"{heads[work][:12]} unchanged)")
+        return plan
+
+    def _settled(self, ctx: Context, heads: dict[str, str], work: str | None) -> Plan | None:
+        """A decision from the fetched heads alone, before any blob or tree is read: a
+        cold no-op when the branch head is this release's sync commit, untouched. Any
+        later edit is a new commit, or changes the tree its Skillsync-Tree names."""
+        t = ctx.target
+        head = heads.get(t.branch)
+        if not head or work or not self._is_this_release(ctx, head):
+            return None
+        write_cache(self._cache_key(ctx), {"head": head, "digest": ctx.manifest["digest"],
+                                            "work_head": None, "complete": True})
+        return Plan(t.id, t.mechanism, Decision.NO_OP,
+                    f"already at {ctx.version} (branch head {head[:12]} is its sync "
+                    "commit)", ctx.version, ctx.manifest["source"]["commit"], t.branch,
+                    head, previous_version=ctx.version)
+
     def _is_this_release(self, ctx: Context, head: str) -> bool:
+        """`head` is the sync commit of this release placed this way, its tree still the
+        one skillsync built (Skillsync-Tree): copied trailers over other files are not."""
         assert self.repo is not None
-        trailers = self.repo.trailers(head)
+        tip = self.repo.tip(head)
+        trailers = tip.trailers
         return (trailers.get("Skillsync-Digest") == ctx.manifest["digest"]
                 and trailers.get("Skillsync-Placement") == placement_key(ctx.target)
+                and bool(tip.tree) and trailers.get("Skillsync-Tree") == tip.tree
                 and "Skillsync-Rollback-Of" not in trailers)
 
     def _plan_skills_lock(self, ctx: Context, plan: Plan, head: str) -> None:
@@ -167,7 +204,8 @@ class FileSync(GitMechanism):
             if p not in desired:
                 changes[p] = None
         lock = new_lock(ctx.manifest, desired, ctx.run.run_id)
-        changes[t.lock_path] = ("100644", self.repo.hash_object(lock.to_json().encode()))
+        self.lock_blob = self.repo.hash_object(lock.to_json().encode())
+        changes[t.lock_path] = ("100644", self.lock_blob)
         if plan.data.get("skills_lock_blob"):
             from skillsync.skills_cli_lock import LOCK_FILE
 
@@ -181,7 +219,8 @@ class FileSync(GitMechanism):
             f"{len(skills)} skill(s) under {t.dest}: {n['add']} added, {n['modify']} modified, "
             f"{n['delete']} deleted file(s).",
         )
-        return self.repo.build_commit(parent, changes, msg, within=write_roots(t))
+        return self.repo.build_commit(parent, changes, msg, within=write_roots(t),
+                                      stamp_tree=True)
 
     def remember(self, ctx: Context, head: str | None, work_head: str | None,
                  complete: bool, *, pending: bool = False) -> None:
@@ -189,18 +228,19 @@ class FileSync(GitMechanism):
         work branch with its pull request open, not on the branch."""
         write_cache(self._cache_key(ctx), {"head": head, "digest": ctx.manifest["digest"],
                                             "work_head": work_head, "complete": complete,
-                                            "pending": pending})
+                                            "pending": pending, "lock_blob": self.lock_blob})
 
     def verify(self, ctx: Context) -> list[str]:
-        """Read the branch fresh and compare every owned file with the manifest."""
+        """Read the branch fresh and compare every owned file with the manifest. One
+        fetch by the branch's name reads its head, its trees and the lock blob we wrote
+        (asked for by id: it is believed only where the fresh tree names it)."""
         t = ctx.target
         assert t.repo is not None
         branch = self.work_branch(ctx.target, ctx.version) or t.branch
         with TargetRepo(t.repo, ctx.git_env, None, counters=ctx.counters) as repo:
-            heads = repo.heads([branch])
+            heads = repo.fetch_heads([branch], want=[self.lock_blob] if self.lock_blob else [])
             if branch not in heads:
                 return [f"branch {branch} does not exist"]
-            repo.open([branch])
             desired = desired_files(ctx.manifest, t)
             tree = repo.tree(heads[branch], path_prefixes(list(desired)))
             problems = [
@@ -212,7 +252,6 @@ class FileSync(GitMechanism):
             if lock is None or lock.manifest_digest != ctx.manifest["digest"]:
                 problems.append(f"{t.lock_path}: lock does not name this release")
             return problems
-
 
     def fallback_commit(self, ctx: Context, plan: Plan | None) -> str | None:
         """The sync commit this target refused: the one built, or built now on the plan's

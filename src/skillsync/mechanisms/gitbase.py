@@ -44,7 +44,14 @@ class GitMechanism(Mechanism):
         repo = repo or TargetRepo(target.repo, dict(env), None)
         try:
             wanted = [target.branch] + ([work] if work else [])
-            now = dict(heads) if heads is not None else repo.heads(wanted)
+            if heads is not None:
+                now = dict(heads)
+            elif all(b in repo.seen for b in wanted):
+                # The heads the sync planned on: every push it makes is leased on them
+                # (or fast-forward from them), so they are what its write replaces.
+                now = {b: sha for b in wanted if (sha := repo.seen[b])}
+            else:
+                now = repo.heads(wanted)
             head, work_head = now.get(target.branch), now.get(work) if work else None
             if repo.git_dir is None:
                 repo.open([b for b in wanted if b in now])

@@ -47,6 +47,36 @@ class PullRequest(FileSync):
                 plan.data["closed_pull_request"] = closed
         return plan
 
+    def _settled(self, ctx: Context, heads: dict[str, str], work: str | None) -> Plan | None:
+        """A cold re-run while this release's pull request awaits merge: the work branch
+        head is this release's sync commit, untouched (trailers and Skillsync-Tree), built
+        on the branch's current head: the state a warm run finds in its cache. Git cannot
+        tell that the pull request is open (a run killed between its push and opening
+        it left none), so the forge is asked once, and only an open pull request from
+        the branch settles it; anything else is planned in full, as before."""
+        t = ctx.target
+        assert self.repo is not None
+        head, whead = heads.get(t.branch), heads.get(work or "")
+        if not (head and work and whead and t.forge is not None and t.forge.repository
+                and ctx.token and self._is_this_release(ctx, whead)
+                and self.repo.parents(whead) == [head]):
+            return None
+        with _client(ctx) as gh:
+            pulls = gh.list_pull_requests(t.forge.repository, head=work, base=t.branch)
+        # An open pull request from `work` shows that branch, whose head we just read.
+        pr = next((p for p in pulls if p.get("state") == "open"), None)
+        if pr is None:
+            return None
+        self.remember(ctx, head, whead, complete=True, pending=True)
+        plan = Plan(t.id, t.mechanism, Decision.NO_OP,
+                    f"{ctx.version} awaits merge: pull request #{pr.get('number')} from "
+                    f"{work} is open (its head {whead[:12]} is this release's sync commit "
+                    f"on {t.branch} {head[:12]})", ctx.version,
+                    ctx.manifest["source"]["commit"], t.branch, head, work_branch=work,
+                    previous_version=ctx.version)
+        plan.data.update(status=str(Status.PENDING), work_head=whead)
+        return plan
+
     def apply(self, ctx: Context, plan: Plan) -> Result:
         assert self.repo is not None and plan.work_branch
         work = plan.work_branch

@@ -20,9 +20,13 @@ class Push(FileSync):
             return ok_result(ctx, plan, Status.NO_OP, "tree already matches the release",
                              commit=commit)
         # A plain push is fast-forward only: if someone pushed since we read the
-        # head, the server refuses and we report it; we never force.
+        # head, the server refuses and we report it; we never force. Leased on that head
+        # too: a branch reset to an older commit since is refused as well (a plain push
+        # would fast-forward it and bring back what was removed), and the snapshot taken
+        # from the plan's head is exactly what the push replaced.
         from skillsync import signing
 
+        self.repo.lease_on[f"refs/heads/{t.branch}"] = plan.base_head
         commit = signing.publish(self.repo, t, ctx.token, commit, t.branch,
                                  old=plan.base_head, lease=False, log=ctx.log)
         self.remember(ctx, commit, None, True)
