@@ -79,3 +79,12 @@ def test_waves_are_dense_and_lowest_risk_first() -> None:
 def test_only_narrows_with_globs() -> None:
     routes = route(parse_release("v1.1.0"), FLEET, only=["can*", "mid"])
     assert sorted(r.id for r in routes) == ["canary", "mid"]
+
+
+def test_only_keeps_the_fleets_wave_numbers() -> None:
+    # A CI job syncing part of a later wave (`sync --only`) is in that wave: verified by the
+    # push's report and recorded as such, not a canary of its own.
+    fleet = [T("a", risk="low"), T("b", risk="medium"), T("c", risk="high")]
+    routes = route(parse_release("v1.0.1"), fleet, only=["c"])
+    assert [(r.id, r.wave) for r in routes] == [("c", 2)]
+    assert waves(routes) == [[], [], ["c"]]

@@ -370,3 +370,50 @@ def test_one_sync_target_process_per_target_reads_back_in_full(
     assert json.loads(proc.stdout)["status"] == "no-op"
     seen = [kind(r) for r in list(world["srv"].requests)[start:] if r.repo == "solo.git"]
     assert seen == LS_REMOTE + BY_ID
+
+
+def test_a_sync_target_job_of_a_later_wave_trusts_the_push_report(
+        world: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--wave N` (the plan's wave; CI knows it): outside the canary wave the push's own
+    per-ref report stands in for the read-back, as in one process, and the result says
+    which wave it ran in."""
+    from conftest import run_script
+
+    served(world, "solo")
+    assert sync(world, "v1.0.0", "r1")["results"]["solo"].status == "synced"
+    monkeypatch.setenv("SKILLSYNC_CACHE", str(world["root"] / "job-cache"))
+    start = len(world["srv"].requests)
+    proc = run_script("sync-target", "--target", "solo", "--wave", "2", "--manifest",
+                      str(world["v1.1.0"]), "--targets", str(world["targets"]), "--run-dir",
+                      str(world["root"] / "runs" / "job"), "--source", str(world["source"]))
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["status"] == "synced" and out["data"]["wave"] == 2
+    assert out["data"]["verified"] == "ref"
+    seen = [kind(r) for r in list(world["srv"].requests)[start:] if r.repo == "solo.git"]
+    assert seen == LS_REMOTE + BY_ID + BY_ID + PUSH      # 8: no read-back fetch
+    bad = run_script("sync-target", "--target", "solo", "--wave", "-1", "--manifest",
+                     str(world["v1.1.0"]), "--targets", str(world["targets"]))
+    assert bad.returncode == 2 and "--wave" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_sync_only_of_a_later_wave_keeps_its_fleet_wave(world: dict[str, Any]) -> None:
+    """CI's chunk jobs run `sync --only IDS`: a chunk of wave 1 is wave 1 (the fleet's
+    numbering), so it is verified by the push report and recorded as wave 1; the empty
+    canary wave of that job is skipped, not run or halted."""
+    from skillsync.runlog import RunDir
+    from skillsync.sync import Options, run_sync
+    from skillsync.targets import load_targets
+
+    served(world, "can", risk="low")
+    served(world, "mid")
+    assert set(statuses(sync(world, "v1.0.0", "r1")).values()) == {"synced"}
+    manifest = json.loads(Path(world["v1.1.0"]).read_text())
+    start = len(world["srv"].requests)
+    run = RunDir(world["root"] / "runs" / "chunk").create()
+    res = run_sync(manifest, load_targets(world["targets"]), run, Options(), only=["mid"])
+    assert set(res) == {"mid"} and res["mid"].status == "synced"
+    assert res["mid"].data["wave"] == 1 and res["mid"].data["verified"] == "ref"
+    seen = [kind(r) for r in list(world["srv"].requests)[start:]]
+    assert all(r.repo == "mid.git" for r in list(world["srv"].requests)[start:])
+    assert seen[-len(PUSH):] == PUSH                     # no read-back after the push

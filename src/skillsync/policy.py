@@ -104,13 +104,13 @@ def route(
     """Decide, for each target, whether it takes `release` and in which wave.
 
     Waves go by risk tier, lowest first, numbered densely over the tiers that
-    actually take the release (so the canary wave is always wave 0).
+    actually take the release (so the canary wave is always wave 0). `only` picks the
+    targets routed, not the numbering: a CI job syncing part of wave 2 (`sync --only`)
+    is in wave 2, verified and recorded as such, not a canary of its own.
     """
     major = is_major_bump(release, previous)
     chosen: list[tuple[Target, str, str]] = []
     for t in targets:
-        if only and not any(fnmatch.fnmatchcase(t.id, pat) for pat in only):
-            continue
         if not t.enabled:
             chosen.append((t, "skip", "target is disabled"))
         elif release.is_prerelease and t.channel != "prerelease":
@@ -123,6 +123,8 @@ def route(
         else:
             chosen.append((t, "sync", "takes this release"))
     tiers = sorted({t.risk_rank for t, d, _ in chosen if d == "sync"})
+    if only:
+        chosen = [c for c in chosen if any(fnmatch.fnmatchcase(c[0].id, pat) for pat in only)]
     out = []
     for t, decision, reason in chosen:
         wave = tiers.index(t.risk_rank) if decision == "sync" else None

@@ -386,6 +386,8 @@ def _run_sync(manifest: dict[str, Any], targets: Sequence[Target], run: RunDir,
     source_dir = open_source(source_repo, src["commit"]).git_dir
     stop: str | None = None
     for i, ids in enumerate(policy.waves(routes)):
+        if not ids:
+            continue    # a wave none of `only` is in (waves are numbered over the fleet)
         if stop is None and opts.check_tag:
             now = tag_commit(source_repo, src["ref"])
             if now != src["commit"]:
