@@ -84,14 +84,23 @@ SYNC_FLAGS = cli.Bundle("flags", SyncFlags, (
 
 # -- value parsers (argparse `type=`): a bad value is a usage error naming the option ------
 
-def _at_least_one(text: str, what: str) -> int:
+def _at_least(text: str, what: str, least: int = 1) -> int:
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not {what}: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
+    if value < least:
+        raise argparse.ArgumentTypeError(f"must be at least {least}")
     return value
+
+
+def _at_least_one(text: str, what: str) -> int:
+    return _at_least(text, what)
+
+
+def wave_number(text: str) -> int:
+    """A wave such as --wave (0: the canary wave)."""
+    return _at_least(text, "a wave number", 0)
 
 
 def positive_int(text: str) -> int:

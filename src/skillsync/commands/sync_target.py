@@ -26,7 +26,8 @@ example:
 
 def sync_target(ctx: cli.RunContext, /, *, target: str, manifest: str,
                 targets: str | None = None, run_dir: str | None = None,
-                flags: SyncFlags = NO_FLAGS, output: str = "-") -> int:
+                flags: SyncFlags = NO_FLAGS, output: str = "-",
+                wave: int | None = None) -> int:
     """Sync the one target `target` to the release of `manifest`."""
     from skillsync import policy
     from skillsync.targets import load_one
@@ -63,7 +64,8 @@ def sync_target(ctx: cli.RunContext, /, *, target: str, manifest: str,
     else:
         src = doc["source"]
         source_dir = LazySource(src, opts.source)   # opened only when a write needs it
-        result = sync_one(chosen, doc, run, source_dir, opts, wave=route.wave)
+        result = sync_one(chosen, doc, run, source_dir, opts,
+                          wave=route.wave if wave is None else wave)
     cli.emit_json(result.as_dict(), output)
     cli.say(f"{result.status:9} {chosen.id}: {result.message}  (run dir {run.path})")
     if result.status == Status.FAILED:
@@ -86,6 +88,10 @@ def _read_ahead(target: Target, manifest: dict[str, Any]) -> None:
 
 COMMAND = cli.Command(sync_target, __doc__ or "", (
     cli.opt("--target", required=True, metavar="ID", help="target id"),
+    cli.opt("--wave", type=_args.wave_number, metavar="N",
+            help="the fleet's wave this job runs in (the plan's routes.json; default 0): "
+                 "a later wave is verified by the push's own report, the canary wave "
+                 "read back in full, and the result records it"),
     _args.MANIFEST,
     _args.TARGETS,
     _args.RUN_DIR,
