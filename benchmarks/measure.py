@@ -181,7 +181,7 @@ def child_sync(cfg: dict[str, Any]) -> dict[str, Any]:
     for r in results.values():   # each target's TargetRepo counters (sync.py puts them here)
         counters.update(r.data.get("git") or {})
     failed = {tid: r.message for tid, r in results.items()
-              if r.status not in ("synced", "no-op")}
+              if r.status not in ("synced", "no-op", "pending")}
     return {
         "seconds_run_sync": round(t2 - t1, 4),
         "seconds_setup": round(t1 - t0, 4),
@@ -249,8 +249,12 @@ class Syncs:
 
     def sync_target_argv(self, tid: str, n: int, run_dir: Path) -> list[str]:
         """One CI matrix job's command (sync-downstream.yml): the shared manifest from the
-        job's copy of the run directory, the source checkout, the result to a file."""
-        return [str(SCRIPTS / "sync-target"), "--target", tid,
+        job's copy of the run directory, the source checkout, the result to a file, the
+        fleet's wave of the target (a job knows it from the plan)."""
+        specs = self.fleet.spec(n)
+        canary = any(s["risk"] == "low" for s in specs)
+        wave = 0 if not canary or next(s for s in specs if s["id"] == tid)["risk"] == "low" else 1
+        return [str(SCRIPTS / "sync-target"), "--target", tid, "--wave", str(wave),
                 "--manifest", str(run_dir / "manifest.json"), "--run-dir", str(run_dir),
                 "--source", str(self.fleet.source), "--targets", str(self.fleet.targets_dir(n)),
                 "-o", str(run_dir / "result.json")]
@@ -284,7 +288,7 @@ class Syncs:
         out = {"seconds": round(wall, 4), "cpu_s": round(cpu, 3),
                "statuses": dict(sorted(statuses.items())),
                "failed": {j["id"]: j["message"] for j in jobs
-                          if j["status"] not in ("synced", "no-op")},
+                          if j["status"] not in ("synced", "no-op", "pending")},
                "counters": {k: counters.get(k, 0)
                             for k in ("clones", "fetches", "ls_remote", "pushes")},
                "process_s": [j["seconds"] for j in jobs],
