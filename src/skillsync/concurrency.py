@@ -11,8 +11,9 @@ Two schemes. Neither can be left blocking forever by a holder that was SIGKILLed
    `wait` seconds for the holder to finish.
 
 2. **One writer per target across machines**: optimistic. A sync plans against the
-   branch head H and pushes fast-forward from H (a pull-request branch: with a lease on
-   H), so of two runs writing one target at once the server takes exactly one push;
+   branch head H and pushes with a lease on H (the target branch, fast-forward from H;
+   a pull-request branch, whatever it held), so of two runs writing one target at once
+   the server takes exactly one push;
    the other is refused, reported, never forced, and its re-run is a no-op or an update
    on top (issue 17: the lock ref cost two pushes and left a commit object in every
    target it locked). What remains of the lock is respect for one: the ref

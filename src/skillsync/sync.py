@@ -5,10 +5,11 @@ One target's failure never stops the others in its wave. A failed canary wave
 attempted. The release ref was resolved to a commit when the manifest was
 built; before each wave we check the tag still points there (RELIABILITY 9).
 
-A live sync of one target (`sync_one`), when its plan says `update`:
-take the target lock (skillsync.concurrency), re-plan if the target moved while we
-waited, write the pre-sync snapshot (skillsync.snapshot), apply, verify, release
-the lock. A target that refuses the write gets a manual fallback bundle
+A live sync of one target (`sync_one`), when its plan says `update`: respect another
+run's target lock if the plan saw one (skillsync.concurrency; no lock is taken: the push
+is leased on the head the plan read), write the pre-sync snapshot (skillsync.snapshot),
+apply, verify; a push that lost a race to another run's is planned once more on what it
+left. A target that refuses the write gets a manual fallback bundle
 (skillsync.fallback). `run_sync` holds the per-source lock for the whole run.
 The test hook SKILLSYNC_TEST_KILL_AT=<step> (downstream.checkpoint) SIGKILLs the
 process at: locked, snapshot, push, pushed, applied, verified.
