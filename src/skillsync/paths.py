@@ -10,6 +10,7 @@ a summary row or a plumbing record.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable
 
@@ -41,9 +42,9 @@ def show(text: str) -> str:
     return "".join(out)
 
 
-def _is_control(ch: str) -> bool:
-    code = ord(ch)
-    return code < 0x20 or 0x7F <= code <= 0x9F
+# Control characters: C0, DEL and C1. A regular expression, not a loop over characters:
+# a release checks thousands of paths (issue 17).
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
 def problem(path: str, *, what: str = "path") -> str | None:
@@ -56,7 +57,7 @@ def problem(path: str, *, what: str = "path") -> str | None:
     """
     if not isinstance(path, str) or path == "":
         return f"{what} is empty"
-    if any(_is_control(ch) for ch in path):
+    if _CONTROL.search(path):
         return f"{what} contains a control character"
     if "\\" in path:
         return f"{what} contains a backslash"
@@ -107,6 +108,8 @@ def portability_problem(part: str) -> str | None:
 def fold(path: str) -> str:
     """The key under which two paths collide on a case-insensitive,
     normalisation-insensitive filesystem (macOS APFS/HFS+, Windows NTFS)."""
+    if path.isascii():
+        return path.lower()  # the same key: ASCII is its own NFD/NFC, casefold() is lower()
     return unicodedata.normalize("NFC", unicodedata.normalize("NFD", path).casefold())
 
 

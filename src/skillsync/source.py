@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from skillsync import git
 from skillsync.downstream import SERVE_ENV, remote_env, transport_url
@@ -37,9 +37,8 @@ def _detail(exc: GitError) -> str:
     return redact_urls(exc.reason)  # no userinfo or query credential in messages
 
 
-@dataclass(frozen=True)
-class Entry:
-    """One `git ls-tree -r -l` row."""
+class Entry(NamedTuple):
+    """One `git ls-tree -r -l` row (a tuple: a release lists thousands of them)."""
 
     mode: str
     type: str
@@ -86,19 +85,22 @@ class Source:
         return (f"{CONFIG_FILE} {what} commit {commit[:12]}, which is what the release is "
                 "built from: commit the change for it to take effect")
 
-    def resolve(self, ref: str) -> tuple[str, str]:
-        """(commit, tree) for `ref`, resolved once (RELIABILITY.md 9, 23)."""
+    def resolve(self, ref: str, reader: git.BlobStream) -> tuple[str, str]:
+        """(commit, tree) for `ref`, resolved once (RELIABILITY.md 9, 23) by the same
+        `cat-file --batch` that then reads the release (issue 17: one process, not two
+        rev-parse calls); the tree is the commit object's own `tree` line."""
         if (not ref or ref.startswith("-")
                 or any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in ref)):
             raise SourceError(f"invalid ref {ref!r}", where=self.repo)
-        proc = git.run(
-            ["rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}"],
-            self.git_dir, check=False)
-        commit = proc.stdout.decode("ascii", "replace").strip()
-        if proc.returncode != 0 or not git.SHA_RE.match(commit):
+        found = reader.object(f"{ref}^{{commit}}")
+        if found is None or found[1] != "commit" or not git.SHA_RE.match(found[0]):
             raise SourceError(f"unknown ref '{ref}': no such tag, branch or commit",
                               where=self.repo)
-        tree = git.out(["rev-parse", "--verify", f"{commit}^{{tree}}"], self.git_dir)
+        commit, _, body = found
+        first = body.split(b"\n", 1)[0].decode("ascii", "replace")
+        tree = first.removeprefix("tree ")
+        if not first.startswith("tree ") or not git.SHA_RE.match(tree):
+            raise SourceError(f"commit {commit[:12]} has no tree line", where=self.repo)
         return commit, tree
 
     def has_commit(self, sha: str) -> bool:
@@ -245,13 +247,20 @@ def _open_local(source: str) -> Source:
     if not p.is_dir():
         raise SourceError("not a directory", where=source)
     p = p.resolve()
-    proc = git.run(["rev-parse", "--is-bare-repository", "--absolute-git-dir"], p, check=False)
+    # One rev-parse says what `p` is; `--show-prefix` (where `p` sits in its work tree)
+    # stands in for a second `--show-toplevel` call (issue 17: fewer processes per build).
+    proc = git.run(["rev-parse", "--is-bare-repository", "--is-inside-work-tree",
+                    "--absolute-git-dir", "--show-prefix"], p, check=False)
     if proc.returncode != 0:
         raise SourceError("not a git repository", where=str(p))
-    bare, git_dir = proc.stdout.decode().split("\n")[:2]
+    bare, in_work_tree, git_dir, prefix = (proc.stdout.decode().split("\n") + [""] * 4)[:4]
     if Path(git_dir) != p:
-        top = git.out(["rev-parse", "--show-toplevel"], p) if bare == "false" else git_dir
-        if Path(top) != p:
+        # below the top of a work tree, or somewhere inside a git directory
+        if in_work_tree == "true":
+            top = p.parents[prefix.count("/") - 1] if prefix else p
+        else:
+            top = Path(git_dir)
+        if top != p:
             raise SourceError(f"not a git repository (it is inside {top}; give that path)",
                               where=str(p))
     origin = git.run(["config", "--get", "remote.origin.url"], p, check=False)
