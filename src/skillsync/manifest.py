@@ -11,6 +11,7 @@ gitlinks are listed in `skipped`, never followed (RELIABILITY.md 26).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -37,7 +38,7 @@ from skillsync.source_config import (
     SKILL_FILE,
     SourceConfig,
     _excluded,
-    _is_markdown,
+    _is_markdown_name,
     glob_regex,
     parse_config,
 )
@@ -57,9 +58,11 @@ def build_manifest(source: str, ref: str, *, max_file_bytes: int = DEFAULT_MAX_F
         raise UsageError("--max-file-bytes must be a positive number of bytes")
     # One cat-file process answers the ref, the config and every blob (issue 17).
     with open_source(source) as src, src.reader() as reader:
+        src.check_ref(ref)
+        is_tag = src.is_tag(ref.removeprefix("refs/tags/"))  # while cat-file starts up
         commit, tree = src.resolve(ref, reader)
         src.prefetch(commit)
-        version = release_version(ref, commit, is_tag=src.is_tag(ref.removeprefix("refs/tags/")))
+        version = release_version(ref, commit, is_tag=is_tag)
         return _build(src, reader, ref, commit, tree, version, max_file_bytes)
 
 
@@ -78,16 +81,27 @@ def _dir_of(path: str) -> str:
     return path.rpartition("/")[0]
 
 
-def _owner(path: str, skill_dirs: set[str] | dict[str, Any]) -> str | None:
-    """The skill directory `path` belongs to: the nearest of `skill_dirs` above it (the
-    root only for the Agent Skills layout), or None."""
-    d = _dir_of(path)
-    while True:
-        if d in skill_dirs:
-            return None if not d and not _root_skill_file(path) else d
-        if not d:
-            return None
-        d = _dir_of(d)
+def _owners(paths: Iterable[str], skill_dirs: set[str]) -> dict[str, str | None]:
+    """For each path, the skill directory it belongs to: the nearest of `skill_dirs`
+    above it (the root only for the Agent Skills layout), or None. Worked out once per
+    directory: a release has thousands of files in hundreds of directories."""
+    nearest: dict[str, str | None] = {}
+    out: dict[str, str | None] = {}
+    for path in paths:
+        d = _dir_of(path)
+        if d not in nearest:
+            walked = []
+            while d not in nearest and d not in skill_dirs and d:
+                walked.append(d)
+                d = _dir_of(d)
+            found = nearest.get(d, d if d in skill_dirs else None)
+            for w in walked:
+                nearest[w] = found
+            d = _dir_of(path)
+            nearest.setdefault(d, found)
+        owner = nearest[d]
+        out[path] = None if owner == "" and not _root_skill_file(path) else owner
+    return out
 
 
 def _front_matter(path: str, head: bytes, *, need: bool) -> skills.FrontMatter | None:
@@ -129,24 +143,31 @@ def _build(src: Source, reader: BlobStream, ref: str, commit: str, tree: str, ve
         raise ConfigError("must be a regular file (not a symlink, submodule or huge file)",
                           where=CONFIG_FILE)
 
-    # 1. Markdown that may be a skill or an adapter: its head is parsed as it arrives.
-    candidates = []
-    for path in sorted(regular):
-        is_skill_md = path.rpartition("/")[2] == SKILL_FILE
-        by_default = _is_markdown(path) and not _excluded(path)
-        by_glob = bool(config.adapter_ok(path)) or (
-            is_skill_md and bool(config.skill_dir_ok(_dir_of(path))))
-        if by_default or by_glob:
-            candidates.append(path)
-    # Directories that are skills unless their SKILL.md turns out to be an adapter: front
-    # matter can only take a directory away, so their files are a superset of what the
-    # skills hold, and one pass over the stream reads everything the manifest needs.
+    # 1. Markdown that may be a skill or an adapter (its head is parsed as it arrives),
+    # and the directories that are skills unless their SKILL.md turns out to be an
+    # adapter: front matter can only take a directory away, so their files are a superset
+    # of what the skills hold, and one pass over the stream reads all the manifest needs.
+    dir_verdicts: dict[str, bool | None] = {}
+
+    def dir_ok(d: str) -> bool | None:
+        if d not in dir_verdicts:
+            dir_verdicts[d] = config.skill_dir_ok(d)
+        return dir_verdicts[d]
+
+    candidates: list[str] = []
     maybe_skills: set[str] = set()
-    for path in candidates:
-        if path.rpartition("/")[2] == SKILL_FILE:
-            decided = config.skill_dir_ok(_dir_of(path))
-            if decided if decided is not None else not _excluded(path):
-                maybe_skills.add(_dir_of(path))
+    for path in regular:
+        d, _, name = path.rpartition("/")
+        is_skill_md = name == SKILL_FILE
+        by_default = _is_markdown_name(name) and not _excluded(path)
+        if by_default or config.adapter_ok(path) or (is_skill_md and dir_ok(d)):
+            candidates.append(path)
+            if is_skill_md:
+                decided = dir_ok(d)
+                if decided if decided is not None else not _excluded(path):
+                    maybe_skills.add(d)
+    files_of = [p for p in regular if p != CONFIG_FILE]
+    owners = _owners(files_of, maybe_skills)
 
     # 2. One stream, each blob once: candidates keep their head, the rest of a skill's
     # files are hashed only.
@@ -156,13 +177,12 @@ def _build(src: Source, reader: BlobStream, ref: str, commit: str, tree: str, ve
         oid = regular[path].blob
         keep[oid] = _HEAD_BYTES
         heads.setdefault(oid, []).append(path)
-    for path, e in regular.items():
-        if e.blob not in keep and path != CONFIG_FILE and _owner(path, maybe_skills) is not None:
-            keep[e.blob] = 0
-    requests = list(keep.items())  # insertion order: candidates, then the tree's order
+    for path in files_of:
+        if owners[path] is not None:
+            keep.setdefault(regular[path].blob, 0)
     blobs: dict[str, tuple[int, str]] = {}
     front: dict[str, skills.FrontMatter | None] = {}
-    for oid, size, sha, head in reader.stream_each(requests, last=True):
+    for oid, size, sha, head in reader.stream_each(list(keep.items()), last=True):
         blobs[oid] = (size, sha)
         for path in heads.get(oid, ()):
             # parsed while git goes on writing the next blobs into the pipe
@@ -182,18 +202,18 @@ def _build(src: Source, reader: BlobStream, ref: str, commit: str, tree: str, ve
         if fm is not None and skills.ADAPTER_KEY in fm.data:
             continue  # an adapter (or a file the config left out); never a skill
         d = _dir_of(p)
-        decided = config.skill_dir_ok(d)
+        decided = dir_ok(d)
         if decided if decided is not None else not _excluded(p):
             skill_dirs.add(d)
 
     # 5. Files of each skill: every regular blob below it, minus deeper skills and adapters.
+    if skill_dirs != maybe_skills:
+        owners = _owners(files_of, skill_dirs)
     files: dict[str, list[tuple[str, Entry]]] = {d: [] for d in skill_dirs}
-    for path, e in regular.items():
-        if path in adapters or path == CONFIG_FILE:
-            continue
-        owner = _owner(path, skill_dirs)
-        if owner is not None:
-            files[owner].append((path[len(owner) + 1:] if owner else path, e))
+    for path in files_of:
+        owner = owners[path]
+        if owner is not None and path not in adapters:
+            files[owner].append((path[len(owner) + 1:] if owner else path, regular[path]))
 
     skill_list = []
     for d in sorted(skill_dirs):
@@ -209,7 +229,7 @@ def _build(src: Source, reader: BlobStream, ref: str, commit: str, tree: str, ve
             or version
         )
         entries_out = []
-        for rel, e in sorted(files[d], key=lambda item: item[0]):
+        for rel, e in sorted(files[d]):  # rel paths are unique within a skill
             size, sha = blobs[e.blob]
             entries_out.append({"path": rel, "size": size, "mode": e.mode,
                                 "sha256": sha, "blob": e.blob})

@@ -85,13 +85,18 @@ class Source:
         return (f"{CONFIG_FILE} {what} commit {commit[:12]}, which is what the release is "
                 "built from: commit the change for it to take effect")
 
+    def check_ref(self, ref: str) -> None:
+        """SourceError unless `ref` may reach git: no option, no space or control
+        character (RELIABILITY.md 23)."""
+        if (not ref or ref.startswith("-") or not ref.isprintable()
+                or any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in ref)):
+            raise SourceError(f"invalid ref {ref!r}", where=self.repo)
+
     def resolve(self, ref: str, reader: git.BlobStream) -> tuple[str, str]:
         """(commit, tree) for `ref`, resolved once (RELIABILITY.md 9, 23) by the same
         `cat-file --batch` that then reads the release (issue 17: one process, not two
         rev-parse calls); the tree is the commit object's own `tree` line."""
-        if (not ref or ref.startswith("-")
-                or any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in ref)):
-            raise SourceError(f"invalid ref {ref!r}", where=self.repo)
+        self.check_ref(ref)
         found = reader.object(f"{ref}^{{commit}}")
         if found is None or found[1] != "commit" or not git.SHA_RE.match(found[0]):
             raise SourceError(f"unknown ref '{ref}': no such tag, branch or commit",
