@@ -157,9 +157,9 @@ def _build(src: Source, reader: BlobStream, ref: str, commit: str, tree: str, ve
     candidates: list[str] = []
     maybe_skills: set[str] = set()
     for path in regular:
-        d, _, name = path.rpartition("/")
-        is_skill_md = name == SKILL_FILE
-        by_default = _is_markdown_name(name) and not _excluded(path)
+        d, _, base = path.rpartition("/")
+        is_skill_md = base == SKILL_FILE
+        by_default = _is_markdown_name(base) and not _excluded(path)
         if by_default or config.adapter_ok(path) or (is_skill_md and dir_ok(d)):
             candidates.append(path)
             if is_skill_md:
