@@ -29,6 +29,7 @@ from skillsync import paths
 from skillsync.examples import build_example_source, generate_source
 from skillsync.fsutil import dumps
 from test_manifest import LIMIT, SOURCE_FILES, adapter_md, skill_md
+from test_noop_cost import shimmed, subcommands
 
 GOLDEN = Path(__file__).parent / "golden" / "manifests.json"
 
@@ -129,6 +130,24 @@ def test_manifests_are_byte_identical_to_the_golden_ones(tmp_path: Path) -> None
     if os.environ.get("UPDATE_GOLDEN"):
         GOLDEN.write_text(text)
     assert text == GOLDEN.read_text(), "a manifest changed; regenerate only if intended"
+
+
+def test_a_build_runs_five_git_processes_and_one_cat_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A release's ref, config and every blob come through one `cat-file --batch`; the
+    work-tree source (a CI checkout) costs no `--show-toplevel` and no `rev-parse` of
+    the ref. Before issue 17: eight processes (four of them rev-parse)."""
+    repo = make_repo(tmp_path / "checkout", {
+        ".skillsync.yaml": "skills: ['**/SKILL.md']\n",
+        "skills/a/SKILL.md": skill_md("a"), "skills/a/scripts/run.sh": "echo a\n",
+        "skills/b/SKILL.md": skill_md("b"), "skills/b/assets/x.bin": "\0" * 300,
+    })
+    git("tag", "v1.0.0", cwd=repo)
+    env, log = shimmed(tmp_path)
+    monkeypatch.setenv("PATH", env["PATH"])
+    m = mf.build_manifest(str(repo), "v1.0.0")
+    assert [s["name"] for s in m["skills"]] == ["a", "b"]
+    assert sorted(subcommands(log)) == ["cat-file", "config", "ls-tree", "rev-parse", "show-ref"]
 
 
 @pytest.mark.parametrize("case", ["features", "examples@v2.0.0"])
