@@ -13,6 +13,7 @@ are checked against their plain definitions on generated input.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import unicodedata
@@ -26,6 +27,7 @@ from hypothesis import strategies as st
 from conftest import git, make_repo, write_files
 from skillsync import manifest as mf
 from skillsync import paths
+from skillsync.errors import SourceError
 from skillsync.examples import build_example_source, generate_source
 from skillsync.fsutil import dumps
 from test_manifest import LIMIT, SOURCE_FILES, adapter_md, skill_md
@@ -159,6 +161,39 @@ def test_golden_holds_what_it_claims(case: str) -> None:
     assert mf.compute_digest(m) == m["digest"]
     if case == "features":
         assert {s["reason"] for s in m["skipped"]} == {"symlink", "submodule", "too-large"}
+
+
+# --------------------------------------------------------------------------- the stream
+
+
+def test_blob_stream_writes_ahead_of_a_full_pipe_and_can_be_abandoned(tmp_path: Path) -> None:
+    """3,000 requests (~120 KB, more than a pipe holds) go out while the answers come
+    back, each the right blob; the stream serves a second batch; a batch left half-read
+    stops git, and closing then neither hangs nor reads on."""
+    files = {f"f{i:02d}.txt": f"line {i}\n" * (i * 37) for i in range(50)}
+    repo = make_repo(tmp_path / "r", files)
+    src = mf.open_source(str(repo))
+    with src.reader() as reader:
+        commit, _ = src.resolve("HEAD", reader)
+        oids = {e.path: e.blob for e in src.ls_tree(commit)}
+        want = {oids[p]: text.encode() for p, text in files.items()}
+        requests = [(oid, i % 7) for i in range(60) for oid in sorted(want)]
+        got = list(reader.stream_each(requests))
+        assert len(got) == len(requests) == 3000
+        for (oid, keep), (answered, size, sha, head) in zip(requests, got, strict=True):
+            body = want[oid]
+            assert (answered, size, sha, head) == (oid, len(body),
+                                                   hashlib.sha256(body).hexdigest(), body[:keep])
+        assert reader.object("HEAD^{commit}") is not None and reader.object("nope") is None
+        assert reader.read(oids["f03.txt"]) == want[oids["f03.txt"]]
+        half = reader.stream_each(requests)
+        for _ in range(10):
+            next(half)
+        half.close()  # abandoned: git is stopped rather than left writing into a full pipe
+        with pytest.raises(SourceError):
+            reader.read(oids["f03.txt"])
+    with src.reader() as reader, pytest.raises(SourceError, match="invalid object name"):
+        reader.object("HEAD\nrefs/heads/main")  # one request per line: no newline in it
 
 
 # --------------------------------------------------------------------------- shortcuts

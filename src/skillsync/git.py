@@ -251,6 +251,9 @@ class BlobStream:
         assert self._proc.stdin is not None and self._proc.stdout is not None
         self._in: IO[bytes] = self._proc.stdin
         self._out: IO[bytes] = self._proc.stdout
+        # Set when a batch is abandoned: answers are matched to requests by their order,
+        # so after that nothing read from this process may be trusted.
+        self._spent = False
 
     def __enter__(self) -> BlobStream:
         return self
@@ -276,6 +279,8 @@ class BlobStream:
         return SourceError(f"{what}{tail}", where=self._label)
 
     def _ask(self, name: str) -> None:
+        if self._spent:
+            raise self._fail("git cat-file was stopped mid-batch")
         try:
             self._in.write(name.encode("utf-8", "surrogateescape") + b"\n")
             self._in.flush()
@@ -327,6 +332,8 @@ class BlobStream:
         for its next request). It cannot deadlock: request `i` is always sent before
         answer `i` is awaited, and by then git has taken every earlier request off the
         pipe, so the pipe has room for it."""
+        if self._spent:
+            raise self._fail("git cat-file was stopped mid-batch")
         data = b"".join(oid.encode("ascii") + b"\n" for oid, _ in requests)
         ends = list(itertools.accumulate(len(oid) + 1 for oid, _ in requests))
         fd = self._in.fileno()
@@ -346,6 +353,7 @@ class BlobStream:
         finally:
             if done < len(requests):
                 self._proc.kill()  # abandoned mid-batch: git's answers go unread
+                self._spent = True
             with suppress(OSError):
                 os.set_blocking(fd, True)
                 if last:
@@ -370,7 +378,7 @@ class BlobStream:
         if not header:
             raise self._fail("git cat-file stopped")
         parts = header.split()
-        if len(parts) != 3 or parts[1] != b"blob":
+        if len(parts) != 3 or parts[1] != b"blob" or parts[0] != oid.encode("ascii"):
             raise self._fail(f"object {oid} is missing or not a file")
         size = int(parts[2])
         if size < _CHUNK:
