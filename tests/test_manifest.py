@@ -314,6 +314,19 @@ def test_source_errors(tmp: Path) -> None:
     (repo / "sub").mkdir()
     with pytest.raises(SourceError, match="inside"):
         mf.build_manifest(str(repo / "sub"), "HEAD")
+    (repo / "sub" / "deeper").mkdir()
+    with pytest.raises(SourceError, match=f"inside {repo.resolve()};"):
+        mf.build_manifest(str(repo / "sub" / "deeper"), "HEAD")
+    # inside the git directory: refused like any other inner directory (was a GitError)
+    with pytest.raises(SourceError, match=f"inside {(repo / '.git').resolve()};"):
+        mf.build_manifest(str(repo / ".git" / "refs"), "HEAD")
+    # the ref must name a commit: a tree, a blob, a look-alike are unknown or invalid
+    for ref in ("HEAD^{tree}", "HEAD:s/SKILL.md", "HEAD:s"):
+        with pytest.raises(SourceError, match="unknown ref"):
+            mf.build_manifest(str(repo), ref)
+    for ref in ("v1.0.0\u200b", "v1\x85", "a b"):
+        with pytest.raises(SourceError, match="invalid ref"):
+            mf.build_manifest(str(repo), ref)
     with pytest.raises(SourceError, match="cannot clone"):
         mf.build_manifest(f"file://{tmp}/missing.git", "HEAD")
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import itertools
 import os
 import re
+import select
 import subprocess
 import tempfile
-import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import suppress
 from pathlib import Path
@@ -300,7 +301,7 @@ def has_commit(git_dir: str | os.PathLike[str], sha: str) -> bool:
 
 def read_blobs(git_dir: str | os.PathLike[str], blobs: Sequence[str]) -> dict[str, bytes]:
     """Contents of `blobs` (ids) in one `cat-file --batch` call. For small sets
-    (a few skills); large streaming reads use manifest.BlobReader."""
+    (a few skills); large streaming reads use BlobStream."""
     wanted = list(dict.fromkeys(blobs))
     if not wanted:
         return {}
@@ -320,25 +321,35 @@ def read_blobs(git_dir: str | os.PathLike[str], blobs: Sequence[str]) -> dict[st
 
 
 _CHUNK = 1 << 20
+# Buffered reads of cat-file's output: most release files are small, and a 64 KiB buffer
+# takes dozens of them per read(2) instead of one each.
+_PIPE_BUFFER = 1 << 16
+# Requests in flight, in bytes: within one pipe's capacity, so a write rarely finds it full.
+_AHEAD = 1 << 15
 
 
 class BlobStream:
     """One long-lived `git cat-file --batch` over `git_dir`, read as a stream: blobs are
     hashed in chunks as they arrive and copied or kept only as far as asked, so a
-    huge file never sits in memory (RELIABILITY.md 29). Errors are SourceError naming
-    `label` (git.run cannot stream, so this is git.py's one Popen)."""
+    huge file never sits in memory (RELIABILITY.md 29). The same process answers the
+    ref (`object("v1.2.0^{commit}")`), so build-manifest reads the commit, its config
+    and every blob through it (issue 17). Errors are SourceError naming `label`
+    (git.run cannot stream, so this is git.py's one Popen)."""
 
     def __init__(self, git_dir: Path, label: str) -> None:
         self._label = label
         self._err = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the process
         self._proc = subprocess.Popen(
             ["git", *_NET_OPTS, "cat-file", "--batch"],
-            cwd=git_dir, env=clean_env(),
+            cwd=git_dir, env=clean_env(), bufsize=_PIPE_BUFFER,
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._err,
         )
         assert self._proc.stdin is not None and self._proc.stdout is not None
         self._in: IO[bytes] = self._proc.stdin
         self._out: IO[bytes] = self._proc.stdout
+        # Set when a batch is abandoned: answers are matched to requests by their order,
+        # so after that nothing read from this process may be trusted.
+        self._spent = False
 
     def __enter__(self) -> BlobStream:
         return self
@@ -363,48 +374,119 @@ class BlobStream:
         tail = f": {err[-1]}" if err else ""
         return SourceError(f"{what}{tail}", where=self._label)
 
-    def stream(self, oid: str, sink: IO[bytes] | None = None, *, keep: int = 0
-               ) -> tuple[int, str, bytes]:
-        """Read blob `oid`: (size, sha256 hex, its first `keep` bytes); copy it to `sink`."""
+    def _ask(self, name: str) -> None:
+        if self._spent:
+            raise self._fail("git cat-file was stopped mid-batch")
         try:
-            self._in.write(oid.encode("ascii") + b"\n")
+            self._in.write(name.encode("utf-8", "surrogateescape") + b"\n")
             self._in.flush()
         except BrokenPipeError:
             raise self._fail("git cat-file stopped") from None
+
+    def object(self, name: str) -> tuple[str, str, bytes] | None:
+        """(id, type, content) of the object `name` names — an id, or an expression git
+        resolves such as `v1.2.0^{commit}` — or None when it names none. For small
+        objects (a commit). `name` must be printable and hold no space: the request is
+        one line, and the answer echoes it."""
+        if not name or not name.isprintable() or any(c.isspace() for c in name):
+            raise SourceError(f"invalid object name {name!r}", where=self._label)
+        self._ask(name)
+        header = self._out.readline()
+        if not header:
+            raise self._fail("git cat-file stopped")
+        parts = header.split()
+        if len(parts) == 2 and parts[1] in (b"missing", b"ambiguous"):
+            return None
+        if len(parts) != 3 or not parts[2].isdigit():
+            raise self._fail(f"unexpected answer for {name}")
+        size = int(parts[2])
+        data = self._out.read(size + 1)
+        if len(data) != size + 1:
+            raise self._fail(f"short read of object {name}")
+        return parts[0].decode("ascii"), parts[1].decode("ascii"), data[:size]
+
+    def stream(self, oid: str, sink: IO[bytes] | None = None, *, keep: int = 0
+               ) -> tuple[int, str, bytes]:
+        """Read blob `oid`: (size, sha256 hex, its first `keep` bytes); copy it to `sink`."""
+        self._ask(oid)
         return self._receive(oid, sink, keep)
 
     def stream_many(self, oids: list[str], *, keep: int = 0
                     ) -> Iterator[tuple[str, int, str, bytes]]:
-        """(oid, size, sha256, head) for each of `oids`, in order. The requests are
-        written by a thread while we read, so git never waits for a round trip."""
-        data = "".join(f"{oid}\n" for oid in oids).encode("ascii")
+        """(oid, size, sha256, head) for each of `oids`, in order (see `stream_each`)."""
+        return self.stream_each([(oid, keep) for oid in oids])
 
-        def feed() -> None:
-            with suppress(OSError):  # git died: the reading side reports it
-                self._in.write(data)
-                self._in.flush()
+    def stream_each(self, requests: Sequence[tuple[str, int]], *, last: bool = False
+                    ) -> Iterator[tuple[str, int, str, bytes]]:
+        """(oid, size, sha256, first `keep` bytes) for each `(oid, keep)` of `requests`,
+        in order; git goes on producing the next answers while the caller works on each.
+        `last`: no request follows, so git may exit once it has answered (the caller
+        need not wait for it at `close`).
 
-        writer = threading.Thread(target=feed, name="cat-file-feed", daemon=True)
-        writer.start()
+        Requests go out ahead of the answers, written without blocking by this thread
+        (issue 17: a writer thread waited for the GIL whenever the pipe filled, and git
+        for its next request). It cannot deadlock: request `i` is always sent before
+        answer `i` is awaited, and by then git has taken every earlier request off the
+        pipe, so the pipe has room for it."""
+        if self._spent:
+            raise self._fail("git cat-file was stopped mid-batch")
+        data = b"".join(oid.encode("ascii") + b"\n" for oid, _ in requests)
+        ends = list(itertools.accumulate(len(oid) + 1 for oid, _ in requests))
+        fd = self._in.fileno()
+        sent = 0
         done = 0
+        os.set_blocking(fd, False)
         try:
-            for oid in oids:
+            for oid, keep in requests:
+                answered = ends[done - 1] if done else 0
+                if sent < len(data) and sent - answered < _AHEAD // 2:
+                    sent += self._send(fd, data, sent, answered + _AHEAD)  # keep ahead
+                while sent < ends[done]:  # the request about to be awaited must be out
+                    sent += self._send(fd, data, sent, answered + _AHEAD, wait=True)
                 size, sha, head = self._receive(oid, None, keep)
                 done += 1
                 yield oid, size, sha, head
         finally:
-            if done < len(oids):
-                self._proc.kill()  # abandoned mid-batch: unblock the writer; reader is spent
-            writer.join()
+            if done < len(requests):
+                self._proc.kill()  # abandoned mid-batch: git's answers go unread
+                self._spent = True
+            with suppress(OSError):
+                os.set_blocking(fd, True)
+                if last:
+                    self._in.close()
+
+    def _send(self, fd: int, data: bytes, start: int, stop: int, *, wait: bool = False
+              ) -> int:
+        """Write what the pipe takes of `data[start:stop]`: how many bytes went (0 when
+        the pipe is full, unless `wait`: then wait for room, bounded)."""
+        with memoryview(data) as view:
+            try:
+                if wait and not select.select([], [fd], [], DEFAULT_TIMEOUT)[1]:
+                    raise self._fail("git cat-file takes no requests")
+                return os.write(fd, view[start:stop])
+            except BlockingIOError:
+                return 0
+            except BrokenPipeError:
+                raise self._fail("git cat-file stopped") from None
 
     def _receive(self, oid: str, sink: IO[bytes] | None, keep: int) -> tuple[int, str, bytes]:
         header = self._out.readline()
         if not header:
             raise self._fail("git cat-file stopped")
         parts = header.split()
-        if len(parts) != 3 or parts[1] != b"blob":
+        if len(parts) != 3 or parts[1] != b"blob" or parts[0] != oid.encode("ascii"):
             raise self._fail(f"object {oid} is missing or not a file")
-        remaining = int(parts[2])
+        size = int(parts[2])
+        if size < _CHUNK:
+            # One read for the blob and the LF after it: the common, small case.
+            data = self._out.read(size + 1)
+            if len(data) != size + 1:
+                raise self._fail(f"short read of object {oid}")
+            body = memoryview(data)[:size]
+            if sink is not None:
+                sink.write(body)
+            return size, hashlib.sha256(body).hexdigest(), bytes(body[:keep])
+        remaining = size
         digest = hashlib.sha256()
         head = bytearray()
         while remaining:
@@ -418,7 +500,7 @@ class BlobStream:
                 sink.write(chunk)
             remaining -= len(chunk)
         self._out.read(1)  # the LF after each object
-        return int(parts[2]), digest.hexdigest(), bytes(head)
+        return size, digest.hexdigest(), bytes(head)
 
     def read(self, oid: str) -> bytes:
         """A whole blob in memory (for small files: front matter, config)."""

@@ -1,22 +1,23 @@
 """The release manifest: what a source commit ships (DESIGN.md, "Manifest", "Finding skills").
 
 The ref is resolved to a commit once; everything after reads that commit's
-objects (`ls-tree`, one long-lived `cat-file --batch`), never a working tree,
-so a dirty checkout or a tag moved mid-run cannot change the result
-(RELIABILITY.md 9). Blobs are hashed in chunks as they stream out of git, and
-blobs over the size limit are never read (RELIABILITY.md 29). Symlinks and
+objects (`ls-tree`, one `cat-file --batch` for the ref, the config and every
+blob), never a working tree, so a dirty checkout or a tag moved mid-run cannot
+change the result (RELIABILITY.md 9). Blobs are hashed as they stream out of
+git, each read once, and blobs over the size limit are never read
+(RELIABILITY.md 29). Symlinks and
 gitlinks are listed in `skipped`, never followed (RELIABILITY.md 26).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
 from skillsync import skills
 from skillsync.errors import ConfigError, ReleaseRefused, UsageError
+from skillsync.git import BlobStream
 
 # What used to live here: the source reader, its config and the integrity checks (one
 # module each since issue 14), importable from here as before.
@@ -38,7 +39,7 @@ from skillsync.source_config import (
     SKILL_FILE,
     SourceConfig,
     _excluded,
-    _is_markdown,
+    _is_markdown_name,
     glob_regex,
     parse_config,
 )
@@ -55,11 +56,14 @@ def build_manifest(source: str, ref: str, *, max_file_bytes: int = DEFAULT_MAX_F
     """The manifest of `source` at `ref` (see PREAMBLE/DESIGN for the contract)."""
     if max_file_bytes < 1:
         raise UsageError("--max-file-bytes must be a positive number of bytes")
-    with open_source(source) as src:
-        commit, tree = src.resolve(ref)
+    # One cat-file process answers the ref, the config and every blob (issue 17).
+    with open_source(source) as src, src.reader() as reader:
+        src.check_ref(ref)
+        is_tag = src.is_tag(ref.removeprefix("refs/tags/"))  # while cat-file starts up
+        commit, tree = src.resolve(ref, reader)
         src.prefetch(commit)
-        version = release_version(ref, commit, is_tag=src.is_tag(ref.removeprefix("refs/tags/")))
-        return _build(src, ref, commit, tree, version, max_file_bytes)
+        version = release_version(ref, commit, is_tag=is_tag)
+        return _build(src, reader, ref, commit, tree, version, max_file_bytes)
 
 
 # A skill at the repository root shares the root with everything else the repo
@@ -77,27 +81,43 @@ def _dir_of(path: str) -> str:
     return path.rpartition("/")[0]
 
 
-@dataclass
-class _Blob:
-    size: int
-    sha256: str
-    head: bytes
+def _owners(paths: Iterable[str], skill_dirs: set[str]) -> dict[str, str | None]:
+    """For each path, the skill directory it belongs to: the nearest of `skill_dirs`
+    above it (the root only for the Agent Skills layout), or None. Worked out once per
+    directory: a release has thousands of files in hundreds of directories."""
+    nearest: dict[str, str | None] = {}
+    out: dict[str, str | None] = {}
+    for path in paths:
+        d = _dir_of(path)
+        if d not in nearest:
+            walked = []
+            while d not in nearest and d not in skill_dirs and d:
+                walked.append(d)
+                d = _dir_of(d)
+            found = nearest.get(d, d if d in skill_dirs else None)
+            for w in walked:
+                nearest[w] = found
+            d = _dir_of(path)
+            nearest.setdefault(d, found)
+        owner = nearest[d]
+        out[path] = None if owner == "" and not _root_skill_file(path) else owner
+    return out
 
 
-def _front_matter(path: str, blob: _Blob, *, need: bool) -> skills.FrontMatter | None:
+def _front_matter(path: str, head: bytes, *, need: bool) -> skills.FrontMatter | None:
     """Parsed front matter, or None (none, malformed, or not worth parsing)."""
-    if not skills.starts_with_fence(blob.head):
+    if not skills.starts_with_fence(head):
         return None
-    if not need and skills.ADAPTER_KEY.encode() not in blob.head:
+    if not need and skills.ADAPTER_KEY.encode() not in head:
         return None  # cheap: only files mentioning adapter_metadata can be adapters
     try:
-        return skills.parse_front_matter(blob.head.decode("utf-8", "replace"), path)
+        return skills.parse_front_matter(head.decode("utf-8", "replace"), path)
     except ConfigError:
         return None
 
 
-def _build(src: Source, ref: str, commit: str, tree: str, version: str, limit: int
-           ) -> dict[str, Any]:
+def _build(src: Source, reader: BlobStream, ref: str, commit: str, tree: str, version: str,
+           limit: int) -> dict[str, Any]:
     entries = src.ls_tree(commit)
     skipped: list[dict[str, str]] = []
     regular: dict[str, Entry] = {}
@@ -115,117 +135,127 @@ def _build(src: Source, ref: str, commit: str, tree: str, version: str, limit: i
         else:
             regular[e.path] = e
 
-    cache: dict[str, _Blob] = {}
-    with src.reader() as reader:
+    config = SourceConfig()
+    if CONFIG_FILE in regular:
+        text = reader.read(regular[CONFIG_FILE].blob).decode("utf-8", "replace")
+        config = parse_config(text)
+    elif any(s["path"] == CONFIG_FILE for s in skipped):
+        raise ConfigError("must be a regular file (not a symlink, submodule or huge file)",
+                          where=CONFIG_FILE)
 
-        def read_all(paths: Iterable[str], keep: int = 0) -> None:
-            todo = sorted({regular[p].blob for p in paths} - cache.keys())
-            for oid, size, sha, head in reader.stream_many(todo, keep=keep):
-                cache[oid] = _Blob(size, sha, head)
+    # 1. Markdown that may be a skill or an adapter (its head is parsed as it arrives),
+    # and the directories that are skills unless their SKILL.md turns out to be an
+    # adapter: front matter can only take a directory away, so their files are a superset
+    # of what the skills hold, and one pass over the stream reads all the manifest needs.
+    dir_verdicts: dict[str, bool | None] = {}
 
-        def load(path: str) -> _Blob:
-            return cache[regular[path].blob]
+    def dir_ok(d: str) -> bool | None:
+        if d not in dir_verdicts:
+            dir_verdicts[d] = config.skill_dir_ok(d)
+        return dir_verdicts[d]
 
-        config = SourceConfig()
-        if CONFIG_FILE in regular:
-            text = reader.read(regular[CONFIG_FILE].blob).decode("utf-8", "replace")
-            config = parse_config(text)
-        elif any(s["path"] == CONFIG_FILE for s in skipped):
-            raise ConfigError("must be a regular file (not a symlink, submodule or huge file)",
-                              where=CONFIG_FILE)
+    candidates: list[str] = []
+    maybe_skills: set[str] = set()
+    for path in regular:
+        d, _, base = path.rpartition("/")
+        is_skill_md = base == SKILL_FILE
+        by_default = _is_markdown_name(base) and not _excluded(path)
+        if by_default or config.adapter_ok(path) or (is_skill_md and dir_ok(d)):
+            candidates.append(path)
+            if is_skill_md:
+                decided = dir_ok(d)
+                if decided if decided is not None else not _excluded(path):
+                    maybe_skills.add(d)
+    files_of = [p for p in regular if p != CONFIG_FILE]
+    owners = _owners(files_of, maybe_skills)
 
-        # 1. Markdown that may be a skill or an adapter: read its head (and hash it).
-        candidates = []
-        for path in sorted(regular):
-            is_skill_md = path.rpartition("/")[2] == SKILL_FILE
-            by_default = _is_markdown(path) and not _excluded(path)
-            by_glob = bool(config.adapter_ok(path)) or (
-                is_skill_md and bool(config.skill_dir_ok(_dir_of(path))))
-            if by_default or by_glob:
-                candidates.append(path)
-        read_all(candidates, _HEAD_BYTES)
-        front: dict[str, skills.FrontMatter | None] = {
-            path: _front_matter(path, load(path),
-                                need=path.rpartition("/")[2] == SKILL_FILE)
-            for path in candidates
-        }
+    # 2. One stream, each blob once: candidates keep their head, the rest of a skill's
+    # files are hashed only.
+    keep: dict[str, int] = {}
+    heads: dict[str, list[str]] = {}
+    for path in candidates:
+        oid = regular[path].blob
+        keep[oid] = _HEAD_BYTES
+        heads.setdefault(oid, []).append(path)
+    for path in files_of:
+        if owners[path] is not None:
+            keep.setdefault(regular[path].blob, 0)
+    blobs: dict[str, tuple[int, str]] = {}
+    front: dict[str, skills.FrontMatter | None] = {}
+    for oid, size, sha, head in reader.stream_each(list(keep.items()), last=True):
+        blobs[oid] = (size, sha)
+        for path in heads.get(oid, ()):
+            # parsed while git goes on writing the next blobs into the pipe
+            front[path] = _front_matter(path, head, need=path.rpartition("/")[2] == SKILL_FILE)
 
-        # 2. Adapters: front matter with adapter_metadata (config may narrow/widen).
-        adapters = {
-            p for p, fm in front.items()
-            if fm is not None and skills.ADAPTER_KEY in fm.data
-            and (config.adapter_ok(p) if config.adapters is not None else not _excluded(p))
-        }
-        # 3. Skills: directories holding a SKILL.md that is not an adapter.
-        skill_dirs: set[str] = set()
-        for p, fm in front.items():
-            if p.rpartition("/")[2] != SKILL_FILE:
-                continue
-            if fm is not None and skills.ADAPTER_KEY in fm.data:
-                continue  # an adapter (or a file the config left out); never a skill
-            d = _dir_of(p)
-            decided = config.skill_dir_ok(d)
-            if decided if decided is not None else not _excluded(p):
-                skill_dirs.add(d)
+    # 3. Adapters: front matter with adapter_metadata (config may narrow/widen).
+    adapters = {
+        p for p, fm in front.items()
+        if fm is not None and skills.ADAPTER_KEY in fm.data
+        and (config.adapter_ok(p) if config.adapters is not None else not _excluded(p))
+    }
+    # 4. Skills: directories holding a SKILL.md that is not an adapter.
+    skill_dirs: set[str] = set()
+    for p, fm in front.items():
+        if p.rpartition("/")[2] != SKILL_FILE:
+            continue
+        if fm is not None and skills.ADAPTER_KEY in fm.data:
+            continue  # an adapter (or a file the config left out); never a skill
+        d = _dir_of(p)
+        decided = dir_ok(d)
+        if decided if decided is not None else not _excluded(p):
+            skill_dirs.add(d)
 
-        # 4. Files of each skill: every regular blob below it, minus deeper skills and adapters.
-        files: dict[str, list[tuple[str, Entry]]] = {d: [] for d in skill_dirs}
-        for path, e in regular.items():
-            if path in adapters or path == CONFIG_FILE:
-                continue
-            d = _dir_of(path)
-            while True:
-                if d in skill_dirs:
-                    if not d and not _root_skill_file(path):
-                        break
-                    files[d].append((path[len(d) + 1:] if d else path, e))
-                    break
-                if not d:
-                    break
-                d = _dir_of(d)
+    # 5. Files of each skill: every regular blob below it, minus deeper skills and adapters.
+    if skill_dirs != maybe_skills:
+        owners = _owners(files_of, skill_dirs)
+    files: dict[str, list[tuple[str, Entry]]] = {d: [] for d in skill_dirs}
+    for path in files_of:
+        owner = owners[path]
+        if owner is not None and path not in adapters:
+            files[owner].append((path[len(owner) + 1:] if owner else path, regular[path]))
 
-        read_all([e.path for d in skill_dirs for _, e in files[d]])
-        read_all(adapters)
-        skill_list = []
-        for d in sorted(skill_dirs):
-            skill_md = f"{d}/{SKILL_FILE}" if d else SKILL_FILE
-            fm = front.get(skill_md)
-            data = fm.data if fm is not None else {}
-            folder = d.rpartition("/")[2] or _repo_name(src.repo)
-            name = data.get("name")
-            meta = data.get("metadata")
-            skill_version = (
-                (skills.text_of(meta.get("version")) if isinstance(meta, dict) else None)
-                or skills.text_of(data.get("version"))
-                or version
-            )
-            entries_out = []
-            for rel, e in sorted(files[d], key=lambda item: item[0]):
-                b = load(e.path)
-                entries_out.append({"path": rel, "size": b.size, "mode": e.mode,
-                                    "sha256": b.sha256, "blob": e.blob})
-            skill_list.append({
-                "name": name if isinstance(name, str) and name else folder,
-                "version": skill_version,
-                "path": d,
-                "description": skills.text_of(data.get("description")) or "",
-                "files": entries_out,
-            })
+    skill_list = []
+    for d in sorted(skill_dirs):
+        skill_md = f"{d}/{SKILL_FILE}" if d else SKILL_FILE
+        fm = front.get(skill_md)
+        data = fm.data if fm is not None else {}
+        folder = d.rpartition("/")[2] or _repo_name(src.repo)
+        name = data.get("name")
+        meta = data.get("metadata")
+        skill_version = (
+            (skills.text_of(meta.get("version")) if isinstance(meta, dict) else None)
+            or skills.text_of(data.get("version"))
+            or version
+        )
+        entries_out = []
+        for rel, e in sorted(files[d]):  # rel paths are unique within a skill
+            size, sha = blobs[e.blob]
+            entries_out.append({"path": rel, "size": size, "mode": e.mode,
+                                "sha256": sha, "blob": e.blob})
+        skill_list.append({
+            "name": name if isinstance(name, str) and name else folder,
+            "version": skill_version,
+            "path": d,
+            "description": skills.text_of(data.get("description")) or "",
+            "files": entries_out,
+        })
 
-        adapter_list = []
-        for p in sorted(adapters):
-            fm = front[p]
-            assert fm is not None
-            am = skills.adapter_meta(fm)
-            e, b = regular[p], load(p)
-            adapter_list.append({
-                "path": p,
-                "adapter_id": am.adapter_id or _adapter_id(p),
-                "skill_name": am.skill_name,
-                "skill_version": am.skill_version,
-                "source_path": am.source_path,
-                "size": b.size, "mode": e.mode, "sha256": b.sha256, "blob": e.blob,
-            })
+    adapter_list = []
+    for p in sorted(adapters):
+        fm = front[p]
+        assert fm is not None
+        am = skills.adapter_meta(fm)
+        e = regular[p]
+        size, sha = blobs[e.blob]
+        adapter_list.append({
+            "path": p,
+            "adapter_id": am.adapter_id or _adapter_id(p),
+            "skill_name": am.skill_name,
+            "skill_version": am.skill_version,
+            "source_path": am.source_path,
+            "size": size, "mode": e.mode, "sha256": sha, "blob": e.blob,
+        })
 
     skill_list.sort(key=lambda s: (s["name"], s["path"]))
     manifest: dict[str, Any] = {

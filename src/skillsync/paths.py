@@ -67,13 +67,19 @@ def problem(path: str, *, what: str = "path") -> str | None:
         return f"{what} is not NFC-normalised"
     if len(path.encode("utf-8", "surrogateescape")) > MAX_PATH_BYTES:
         return f"{what} is longer than {MAX_PATH_BYTES} bytes"
+    # Cheap screens first (a release checks every path twice): no component can name
+    # .git unless the whole path holds the letters, none can be too long in bytes when it
+    # is short in characters (four bytes a character at most).
+    low = path.lower()
+    maybe_git = ".git" in low or "git~1" in low
     for part in path.split("/"):
         if part in ("", ".", ".."):
             label = {"": "an empty", ".": "a '.'", "..": "a '..'"}[part]
             return f"{what} has {label} component"
-        if _is_git_dir(part):
+        if maybe_git and _is_git_dir(part):
             return f"{what} names .git"
-        if len(part.encode("utf-8", "surrogateescape")) > MAX_COMPONENT_BYTES:
+        if (len(part) * 4 > MAX_COMPONENT_BYTES
+                and len(part.encode("utf-8", "surrogateescape")) > MAX_COMPONENT_BYTES):
             return f"{what} has a component longer than {MAX_COMPONENT_BYTES} bytes"
     return None
 
@@ -108,6 +114,8 @@ def portability_problem(part: str) -> str | None:
 def fold(path: str) -> str:
     """The key under which two paths collide on a case-insensitive,
     normalisation-insensitive filesystem (macOS APFS/HFS+, Windows NTFS)."""
+    if path.isascii():
+        return path.lower()  # the same key: ASCII is its own NFD/NFC, casefold() is lower()
     return unicodedata.normalize("NFC", unicodedata.normalize("NFD", path).casefold())
 
 
@@ -117,17 +125,23 @@ def collisions(paths: Iterable[str]) -> list[tuple[str, str]]:
     seen: dict[str, str] = {}
     out: list[tuple[str, str]] = []
     for p in sorted(set(paths)):
-        parts = p.split("/")
+        # An ASCII path folds character by character: its prefixes' keys are slices of
+        # its own key (a release has thousands of paths, each with several prefixes).
+        folded = p.lower() if p.isascii() else None
         # every directory prefix occupies its name too: a file `A` and `a/x` collide
-        for i in range(1, len(parts) + 1):
-            prefix = "/".join(parts[:i])
-            key = fold(prefix)
+        end = p.find("/")
+        while True:
+            prefix = p if end < 0 else p[:end]
+            key = fold(prefix) if folded is None else folded if end < 0 else folded[:end]
             other = seen.get(key)
             if other is None:
                 seen[key] = prefix
             elif other != prefix:
                 out.append((other, prefix))
                 break
+            if end < 0:
+                break
+            end = p.find("/", end + 1)
     return sorted(set(out))
 
 

@@ -17,14 +17,15 @@ against the blob ids of the pinned commit (integrity.verify_files).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from skillsync import git
 from skillsync.downstream import SERVE_ENV, remote_env, transport_url
-from skillsync.errors import GitError, SourceError, UsageError
+from skillsync.errors import GitError, SkillsyncError, SourceError, UsageError
 from skillsync.source_config import CONFIG_FILE
 from skillsync.store import source_dir
 from skillsync.urls import redact_url, redact_urls, url_secrets
@@ -37,9 +38,8 @@ def _detail(exc: GitError) -> str:
     return redact_urls(exc.reason)  # no userinfo or query credential in messages
 
 
-@dataclass(frozen=True)
-class Entry:
-    """One `git ls-tree -r -l` row."""
+class Entry(NamedTuple):
+    """One `git ls-tree -r -l` row (a tuple: a release lists thousands of them)."""
 
     mode: str
     type: str
@@ -86,19 +86,27 @@ class Source:
         return (f"{CONFIG_FILE} {what} commit {commit[:12]}, which is what the release is "
                 "built from: commit the change for it to take effect")
 
-    def resolve(self, ref: str) -> tuple[str, str]:
-        """(commit, tree) for `ref`, resolved once (RELIABILITY.md 9, 23)."""
-        if (not ref or ref.startswith("-")
+    def check_ref(self, ref: str) -> None:
+        """SourceError unless `ref` may reach git: no option, no space or control
+        character (RELIABILITY.md 23)."""
+        if (not ref or ref.startswith("-") or not ref.isprintable()
                 or any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in ref)):
             raise SourceError(f"invalid ref {ref!r}", where=self.repo)
-        proc = git.run(
-            ["rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}"],
-            self.git_dir, check=False)
-        commit = proc.stdout.decode("ascii", "replace").strip()
-        if proc.returncode != 0 or not git.SHA_RE.match(commit):
+
+    def resolve(self, ref: str, reader: git.BlobStream) -> tuple[str, str]:
+        """(commit, tree) for `ref`, resolved once (RELIABILITY.md 9, 23) by the same
+        `cat-file --batch` that then reads the release (issue 17: one process, not two
+        rev-parse calls); the tree is the commit object's own `tree` line."""
+        self.check_ref(ref)
+        found = reader.object(f"{ref}^{{commit}}")
+        if found is None or found[1] != "commit" or not git.SHA_RE.match(found[0]):
             raise SourceError(f"unknown ref '{ref}': no such tag, branch or commit",
                               where=self.repo)
-        tree = git.out(["rev-parse", "--verify", f"{commit}^{{tree}}"], self.git_dir)
+        commit, _, body = found
+        first = body.split(b"\n", 1)[0].decode("ascii", "replace")
+        tree = first.removeprefix("tree ")
+        if not first.startswith("tree ") or not git.SHA_RE.match(tree):
+            raise SourceError(f"commit {commit[:12]} has no tree line", where=self.repo)
         return commit, tree
 
     def has_commit(self, sha: str) -> bool:
@@ -245,16 +253,40 @@ def _open_local(source: str) -> Source:
     if not p.is_dir():
         raise SourceError("not a directory", where=source)
     p = p.resolve()
-    proc = git.run(["rev-parse", "--is-bare-repository", "--absolute-git-dir"], p, check=False)
+    # The origin's URL is asked while rev-parse runs: two short processes at once on the
+    # way to every build and sync (issue 17); the answer is dropped if `p` is refused.
+    answers: dict[str, Any] = {}
+
+    def ask_origin() -> None:
+        try:
+            answers["origin"] = git.run(["config", "--get", "remote.origin.url"], p, check=False)
+        except SkillsyncError as exc:
+            answers["error"] = exc
+
+    asker = threading.Thread(target=ask_origin, name="origin-url", daemon=True)
+    asker.start()
+    try:
+        # One rev-parse says what `p` is; `--show-prefix` (where `p` sits in its work tree)
+        # stands in for a second `--show-toplevel` call (issue 17).
+        proc = git.run(["rev-parse", "--is-bare-repository", "--is-inside-work-tree",
+                        "--absolute-git-dir", "--show-prefix"], p, check=False)
+    finally:
+        asker.join()
     if proc.returncode != 0:
         raise SourceError("not a git repository", where=str(p))
-    bare, git_dir = proc.stdout.decode().split("\n")[:2]
+    bare, in_work_tree, git_dir, prefix = (proc.stdout.decode().split("\n") + [""] * 4)[:4]
     if Path(git_dir) != p:
-        top = git.out(["rev-parse", "--show-toplevel"], p) if bare == "false" else git_dir
-        if Path(top) != p:
+        # below the top of a work tree, or somewhere inside a git directory
+        if in_work_tree == "true":
+            top = p.parents[prefix.count("/") - 1] if prefix else p
+        else:
+            top = Path(git_dir)
+        if top != p:
             raise SourceError(f"not a git repository (it is inside {top}; give that path)",
                               where=str(p))
-    origin = git.run(["config", "--get", "remote.origin.url"], p, check=False)
+    if "error" in answers:
+        raise answers["error"]
+    origin = answers["origin"]
     url = origin.stdout.decode("utf-8", "replace").strip()
     # git_dir is the repository's own directory (.git of a work tree): the sync lends its
     # objects/ to each target's scratch repository through objects/info/alternates.

@@ -26,11 +26,14 @@ EXCLUDED_DIRS = frozenset({
 
 
 def _excluded(path: str) -> bool:
-    return any(part in EXCLUDED_DIRS for part in path.split("/")[:-1])
+    return not EXCLUDED_DIRS.isdisjoint(path.split("/")[:-1])
 
 
 def _is_markdown(path: str) -> bool:
-    name = path.rpartition("/")[2]
+    return _is_markdown_name(path.rpartition("/")[2])
+
+
+def _is_markdown_name(name: str) -> bool:
     return name == SKILL_FILE or name.lower().endswith(MARKDOWN_SUFFIXES)
 
 
