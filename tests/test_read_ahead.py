@@ -34,9 +34,9 @@ def test_the_answer_read_ahead_is_the_direct_answer(remote: str) -> None:
     want = ["refs/heads/main", "refs/heads/skillsync/v1.1.0", LOCK_REF]
     direct = gitmod.ls_remote(remote, want)
     gitmod.ls_remote_ahead(remote, ["refs/heads/main", "refs/heads/skillsync/*", LOCK_REF])
-    assert remote in gitmod._AHEAD
+    assert remote in gitmod._READ_AHEAD
     assert gitmod.ls_remote(remote, want) == direct      # filtered to what was asked
-    assert remote not in gitmod._AHEAD                   # taken once
+    assert remote not in gitmod._READ_AHEAD                   # taken once
     assert set(direct) == {"refs/heads/main", "refs/heads/skillsync/v1.1.0"}
 
 
@@ -45,7 +45,7 @@ def test_target_repo_heads_take_the_read_ahead(remote: str, tmp_path: Path) -> N
     TargetRepo.heads_ahead(url, {}, ["main", "skillsync/v1.1.0"])
     repo = TargetRepo(url, {})
     heads = repo.heads(["main", "skillsync/v1.1.0"])
-    assert remote not in gitmod._AHEAD
+    assert remote not in gitmod._READ_AHEAD
     assert set(heads) == {"main", "skillsync/v1.1.0"} and repo.counters.ls_remote == 1
     assert heads == TargetRepo(url, {}).heads(["main", "skillsync/v1.1.0"])
 
@@ -58,7 +58,7 @@ def test_target_repo_heads_take_the_read_ahead(remote: str, tmp_path: Path) -> N
 def test_a_call_it_does_not_cover_asks_for_itself(remote: str, asked: list[str]) -> None:
     gitmod.ls_remote_ahead(remote, ["refs/heads/main"])
     assert gitmod.ls_remote(remote, asked) == gitmod.ls_remote(remote, asked)
-    assert remote in gitmod._AHEAD                       # still there, for its own caller
+    assert remote in gitmod._READ_AHEAD                       # still there, for its own caller
 
 
 def test_another_environment_does_not_take_it(remote: str) -> None:
@@ -66,9 +66,9 @@ def test_another_environment_does_not_take_it(remote: str) -> None:
     # handed to a caller with another.
     gitmod.ls_remote_ahead(remote, ["refs/heads/main"], env=gitmod.auth_env("token-a"))
     gitmod.ls_remote(remote, ["refs/heads/main"], env=gitmod.auth_env("token-b"))
-    assert remote in gitmod._AHEAD
+    assert remote in gitmod._READ_AHEAD
     gitmod.ls_remote(remote, ["refs/heads/main"], env=gitmod.auth_env("token-a"))
-    assert remote not in gitmod._AHEAD
+    assert remote not in gitmod._READ_AHEAD
 
 
 def test_a_failed_read_ahead_fails_like_the_direct_call(tmp_path: Path) -> None:
@@ -84,11 +84,11 @@ def test_a_failed_read_ahead_fails_like_the_direct_call(tmp_path: Path) -> None:
 def test_only_plain_patterns_are_read_ahead(remote: str) -> None:
     gitmod.ls_remote_ahead(remote, ["refs/heads/ma?n"])
     gitmod.ls_remote_ahead(remote, [])
-    assert remote not in gitmod._AHEAD
+    assert remote not in gitmod._READ_AHEAD
 
 
 def test_one_nobody_takes_is_reaped(remote: str) -> None:
     gitmod.ls_remote_ahead(remote, ["refs/heads/main"])
-    proc = gitmod._AHEAD[remote][2]
+    proc = gitmod._READ_AHEAD[remote][2]
     gitmod._reap_ahead()
-    assert proc.poll() is not None and not gitmod._AHEAD
+    assert proc.poll() is not None and not gitmod._READ_AHEAD

@@ -17,6 +17,7 @@ import re
 import select
 import subprocess
 import tempfile
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import suppress
 from pathlib import Path
@@ -202,8 +203,8 @@ def ls_remote(
 # an answer from the forge: 0.1-0.3 s to github.com). Started as soon as the target is
 # known, the two overlap (issue 17). Only plain names and a trailing `*` are read ahead:
 # what `TargetRepo.heads` asks for.
-_AHEAD: dict[str, tuple[tuple[str, ...], dict[str, str], subprocess.Popen[bytes]]] = {}
-_AHEAD_LOCK = threading.Lock()
+_READ_AHEAD: dict[str, tuple[tuple[str, ...], dict[str, str], subprocess.Popen[bytes]]] = {}
+_READ_AHEAD_LOCK = threading.Lock()
 
 
 def ls_remote_ahead(url: str, patterns: Sequence[str], *,
@@ -214,8 +215,8 @@ def ls_remote_ahead(url: str, patterns: Sequence[str], *,
     if not patterns or any(not _plain(p) for p in patterns):
         return
     full = clean_env(env)
-    with _AHEAD_LOCK:
-        if url in _AHEAD:
+    with _READ_AHEAD_LOCK:
+        if url in _READ_AHEAD:
             return
         try:
             proc = subprocess.Popen(["git", *_NET_OPTS, "ls-remote", "--", url, *patterns],
@@ -223,11 +224,11 @@ def ls_remote_ahead(url: str, patterns: Sequence[str], *,
                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         except OSError:
             return            # ls_remote() will ask itself, and say what is wrong
-        if not _AHEAD:
+        if not _READ_AHEAD:
             import atexit
 
             atexit.register(_reap_ahead)
-        _AHEAD[url] = (tuple(patterns), full, proc)
+        _READ_AHEAD[url] = (tuple(patterns), full, proc)
 
 
 def _plain(pattern: str) -> bool:
@@ -252,20 +253,20 @@ def _covers(have: Sequence[str], want: str) -> bool:
 def ahead_of(url: str) -> bool:
     """An ls-remote of `url` read ahead is in flight: asking for the same refs now costs
     no round trip of its own (skillsync.mechanisms.files plans on it then)."""
-    with _AHEAD_LOCK:
-        return url in _AHEAD
+    with _READ_AHEAD_LOCK:
+        return url in _READ_AHEAD
 
 
 def _take_ahead(url: str, patterns: Sequence[str], env: Mapping[str, str] | None,
                 timeout: float | None) -> str | None:
     """The answer of a read-ahead that serves this ls_remote(), or None (ask now)."""
-    with _AHEAD_LOCK:
-        if url not in _AHEAD:
+    with _READ_AHEAD_LOCK:
+        if url not in _READ_AHEAD:
             return None
-        have, full, proc = _AHEAD[url]
+        have, full, proc = _READ_AHEAD[url]
         if not patterns or full != clean_env(env) or not all(_covers(have, p) for p in patterns):
             return None
-        del _AHEAD[url]
+        del _READ_AHEAD[url]
     try:
         stdout, stderr = proc.communicate(timeout=timeout or DEFAULT_TIMEOUT)
     except subprocess.TimeoutExpired as exc:
@@ -280,9 +281,9 @@ def _take_ahead(url: str, patterns: Sequence[str], env: Mapping[str, str] | None
 
 
 def _reap_ahead() -> None:
-    with _AHEAD_LOCK:
-        left = [proc for _, _, proc in _AHEAD.values()]
-        _AHEAD.clear()
+    with _READ_AHEAD_LOCK:
+        left = [proc for _, _, proc in _READ_AHEAD.values()]
+        _READ_AHEAD.clear()
     for proc in left:
         with suppress(OSError):
             proc.kill()
