@@ -204,3 +204,31 @@ def test_a_pull_request_awaiting_merge_is_pending_in_sync_report_and_status(
     # what r2 left: plan no-op (nothing to write), result pending
     plan = json.loads((out["run"].path / "plans" / "acme.json").read_text())
     assert plan["decision"] == "no-op" and plan["data"]["status"] == "pending"
+
+
+def test_a_pull_request_closed_while_we_push_is_not_called_updated(
+        world: dict, gh: FakeGitHub, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    """Open-or-update decides on the list the plan read (one call fewer, issue 17); the
+    PATCH's answer still shows a close that happened in between, so a person's close
+    during the run is said as such, never 'updated', and the pull request stays closed."""
+    from skillsync.mechanisms.pull_request import PullRequest
+
+    bare = pr_target(world, gh)
+    first = sync(world, "v1.0.0", "r1")["results"]["acme"].pull_request["number"]
+    push_to(bare, world["root"], "main", "moved")        # the base moved: a full re-plan
+    apply = PullRequest.apply
+    marks: list[int] = []
+
+    def closed_meanwhile(self: PullRequest, ctx: object, plan: object) -> object:
+        assert self._listed and self._listed[0]["state"] == "open"   # what the plan read
+        gh.close_pull("acme/agents", first)
+        marks.append(len(gh.requests))
+        return apply(self, ctx, plan)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(PullRequest, "apply", closed_meanwhile)
+    res = sync(world, "v1.0.0", "r2")["results"]["acme"]
+    assert "closed by a person" in res.message and res.status in ("failed", "skipped"), res
+    assert [p.state for p in gh.pulls("acme/agents")] == ["closed"]
+    after = gh.requests[marks[0]:]
+    assert not [r for r in after if r.method == "GET" and r.path.endswith("/pulls")]
+    assert [r.method for r in after if r.path.endswith(f"/pulls/{first}")] == ["PATCH"]

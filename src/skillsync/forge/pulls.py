@@ -74,8 +74,11 @@ class PullRequests(Client):
         title: str,
         body: str,
         labels: Sequence[str] = (),
+        listed: list[dict[str, Any]] | None = None,
     ) -> PullRequestOutcome:
         """Open the pull request `head` -> `base`, or update the open one; never a duplicate.
+        `listed`: the list call's answer already in hand (the plan read it before the
+        push), so none is made here.
 
         One list call (state=all) finds both an open pull request and one a person
         closed; then at most one write (+1 to add missing labels). A closed,
@@ -84,7 +87,8 @@ class PullRequests(Client):
         """
         start = self.calls
         path = self._repo(repository)
-        pulls = self.list_pull_requests(repository, head=head, base=base, state="all")
+        pulls = listed if listed is not None else self.list_pull_requests(
+            repository, head=head, base=base, state="all")
         outcome = self._decide(repository, pulls, title=title, body=body, labels=labels)
         if outcome is None:
             try:
@@ -123,7 +127,13 @@ class PullRequests(Client):
             if (pr.get("body") or "") != body:
                 changes["body"] = body
             if changes:
-                self._json("PATCH", f"{self._repo(repository)}/pulls/{number}", json=changes)
+                now = self._json("PATCH", f"{self._repo(repository)}/pulls/{number}",
+                                 json=changes)
+                if isinstance(now, dict) and now.get("state") == "closed":
+                    # Closed since the list was read (a person, while we pushed): decided
+                    # as if the list had said so.
+                    return self._decide(repository, [now], title=title, body=body,
+                                        labels=labels)
             have = {str(lb.get("name")) for lb in pr.get("labels") or []}
             missing = [lb for lb in labels if lb not in have]
             if missing:

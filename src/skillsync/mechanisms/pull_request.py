@@ -33,10 +33,17 @@ class PullRequest(FileSync):
     name = "pull-request"
     uses_work_branch = True
 
+    # The pull requests of the work branch as the plan read them (forge list, state all):
+    # open-or-update after the push decides on the same list instead of asking again
+    # (issue 17: an updated pull request cost 5 API calls). A pull request another run
+    # opened meanwhile makes the create a 422, which looks again.
+    _listed: list[dict[str, Any]] | None = None
+
     def plan(self, ctx: Context) -> Plan:
+        self._listed = None
         plan = super().plan(ctx)
         if plan.decision == Decision.UPDATE and not plan.data.get("cached"):
-            closed = _closed_by_person(ctx, plan)
+            closed, self._listed = _closed_by_person(ctx, plan)
             if closed is not None:
                 plan.decision = Decision.SKIP
                 plan.reason = (
@@ -98,7 +105,7 @@ class PullRequest(FileSync):
             pushed = f"pushed {commit[:12]}"
         assert commit is not None
         self.remember(ctx, plan.base_head, commit, complete=False)
-        pr = open_pull_request(ctx, plan, commit)
+        pr = open_pull_request(ctx, plan, commit, listed=self._listed)
         if pr is None:
             return ok_result(ctx, plan, Status.PENDING,
                              f"branch {work} {pushed}; pull request pending (no forge configured)",
@@ -144,30 +151,34 @@ def _client(ctx: Context) -> Any:
     return forge.GitHub(t.forge.api_url, ctx.token, token_env=t.auth.env)
 
 
-def _closed_by_person(ctx: Context, plan: Plan) -> dict[str, Any] | None:
+def _closed_by_person(ctx: Context, plan: Plan
+                      ) -> tuple[dict[str, Any] | None, list[dict[str, Any]] | None]:
     """The pull request for this version a person closed (unmerged, no skillsync label,
-    none open for the branch), read before anything is pushed; None when there is none
-    or the forge cannot be asked (no forge, no token: a dry run without credentials)."""
+    none open for the branch), read before anything is pushed, or None; and the list it
+    was read from (None when the forge cannot be asked: no forge, no token, a dry run
+    without credentials)."""
     from skillsync.forge import closed_by_skillsync
 
     t = ctx.target
     if t.forge is None or not t.forge.repository or not ctx.token or not plan.work_branch:
-        return None
+        return None, None
     with _client(ctx) as gh:
         pulls = gh.list_pull_requests(t.forge.repository, head=plan.work_branch, base=t.branch,
                                       state="all")
     if any(p.get("state") == "open" for p in pulls):
-        return None
+        return None, pulls
     closed = [p for p in pulls if p.get("state") == "closed" and not p.get("merged_at")
               and not closed_by_skillsync(p)]
     if not closed:
-        return None
+        return None, pulls
     pr = max(closed, key=lambda p: int(p["number"]))
-    return {"number": int(pr["number"]), "url": pr.get("html_url"), "state": "closed"}
+    return {"number": int(pr["number"]), "url": pr.get("html_url"), "state": "closed"}, pulls
 
 
-def open_pull_request(ctx: Context, plan: Plan, commit: str) -> dict[str, Any] | None:
-    """Open or update the pull request for `plan.work_branch`; None without a forge."""
+def open_pull_request(ctx: Context, plan: Plan, commit: str, *,
+                      listed: list[dict[str, Any]] | None = None) -> dict[str, Any] | None:
+    """Open or update the pull request for `plan.work_branch`; None without a forge.
+    `listed`: the branch's pull requests as the plan read them (not asked again)."""
     t = ctx.target
     if t.forge is None or not t.forge.repository:
         return None
@@ -193,6 +204,7 @@ def open_pull_request(ctx: Context, plan: Plan, commit: str) -> dict[str, Any] |
         outcome = client.open_or_update_pull_request(
             t.forge.repository, head=plan.work_branch or "", base=t.branch,
             title=f"skillsync: skills {ctx.version}", body=body, labels=t.labels,
+            listed=listed,
         )
         ctx.log("forge", "ok", f"pull request {outcome.action}", calls=client.calls)
         return {"number": outcome.number, "url": outcome.html_url or outcome.url,
