@@ -68,5 +68,5 @@ def test_a_no_op_sync_target_runs_one_ls_remote_warm_and_reads_no_blob_cold(
     cold = sync("r3", env)                                          # cold: the head's trailers
     assert cold["status"] == "no-op" and "is its sync commit" in cold["message"]
     run = subcommands(log)
-    assert run == ["ls-remote", "init", "fetch", "log"], run
+    assert run == ["init", "fetch", "for-each-ref"], run    # one fetch by name, its heads
     assert "cat-file" not in run and "ls-tree" not in run and "rev-parse" not in run

@@ -342,9 +342,10 @@ def test_a_branch_that_does_not_exist_yet_falls_back_to_ls_remote(
 
 def test_one_sync_target_process_per_target_reads_back_in_full(
         world: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
-    """A CI matrix job (`sync-target`, one target a process) reads its target's heads
-    ahead with an ls-remote while it starts, then fetches them by id; it routes its
-    target alone, so it is its own canary: the full read-back, one fetch."""
+    """A CI matrix job (`sync-target`, one target a process) with no record that could
+    answer from the heads fetches its branch by name, as one process does (no ls-remote
+    ahead: it would be a request more); routed alone it is its own canary: the full
+    read-back, one fetch."""
     from conftest import run_script
 
     served(world, "solo")
@@ -357,10 +358,10 @@ def test_one_sync_target_process_per_target_reads_back_in_full(
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["status"] == "synced"
     seen = [kind(r) for r in list(world["srv"].requests)[start:] if r.repo == "solo.git"]
-    assert seen == LS_REMOTE + BY_ID + BY_ID + PUSH + BY_NAME   # 11 (18 before)
+    assert seen == BY_NAME + BY_ID + PUSH + BY_NAME   # 10 (18 before)
 
-    # and a job with an empty cache once it is there: the heads read ahead, the head
-    # commit fetched by id for its trailers (4; 5 before)
+    # and a job with an empty cache once it is there: the head commit fetched by name
+    # for its trailers (3; 5 before)
     monkeypatch.setenv("SKILLSYNC_CACHE", str(world["root"] / "another-job"))
     start = len(world["srv"].requests)
     proc = run_script("sync-target", "--target", "solo", "--manifest", str(world["v1.1.0"]),
@@ -369,7 +370,18 @@ def test_one_sync_target_process_per_target_reads_back_in_full(
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["status"] == "no-op"
     seen = [kind(r) for r in list(world["srv"].requests)[start:] if r.repo == "solo.git"]
-    assert seen == LS_REMOTE + BY_ID
+    assert seen == BY_NAME
+
+    # and a warm job (its record of this release): the heads read ahead while it starts
+    # decide it alone (2)
+    start = len(world["srv"].requests)
+    proc = run_script("sync-target", "--target", "solo", "--manifest", str(world["v1.1.0"]),
+                      "--targets", str(world["targets"]), "--run-dir",
+                      str(world["root"] / "runs" / "job3"), "--source", str(world["source"]))
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["status"] == "no-op"
+    seen = [kind(r) for r in list(world["srv"].requests)[start:] if r.repo == "solo.git"]
+    assert seen == LS_REMOTE
 
 
 def test_a_sync_target_job_of_a_later_wave_trusts_the_push_report(
@@ -391,7 +403,7 @@ def test_a_sync_target_job_of_a_later_wave_trusts_the_push_report(
     assert out["status"] == "synced" and out["data"]["wave"] == 2
     assert out["data"]["verified"] == "ref"
     seen = [kind(r) for r in list(world["srv"].requests)[start:] if r.repo == "solo.git"]
-    assert seen == LS_REMOTE + BY_ID + BY_ID + PUSH      # 8: no read-back fetch
+    assert seen == BY_NAME + BY_ID + PUSH      # 7: no read-back fetch
     bad = run_script("sync-target", "--target", "solo", "--wave", "-1", "--manifest",
                      str(world["v1.1.0"]), "--targets", str(world["targets"]))
     assert bad.returncode == 2 and "--wave" in bad.stderr and "Traceback" not in bad.stderr

@@ -83,7 +83,7 @@ def _read_ahead(target: Target, manifest: dict[str, Any]) -> None:
 
     cred = credentials_for(target)
     if target.auth.method == "none" or cred.git_env:
-        mechanisms.of(target).read_ahead(target, str(manifest["version"]), cred.git_env)
+        mechanisms.of(target).read_ahead(target, manifest, cred.git_env)
 
 
 COMMAND = cli.Command(sync_target, __doc__ or "", (

@@ -203,13 +203,14 @@ class Mechanism(abc.ABC):
         return None
 
     @classmethod
-    def read_ahead(cls, target: Target, version: str, git_env: Mapping[str, str]) -> None:
-        """Start reading what planning a sync of `version` asks the target first (its
+    def read_ahead(cls, target: Target, manifest: Mapping[str, Any],
+                   git_env: Mapping[str, str]) -> None:
+        """Start reading what planning a sync of `manifest` asks the target first (its
         branch heads, one ls-remote), so a job that syncs one target overlaps that round
         trip with its own start-up (issue 17). Nothing is written; an answer nobody
         takes is dropped at exit."""
         if cls.repo_based and target.repo:
-            work = cls.work_branch(target, version)
+            work = cls.work_branch(target, str(manifest["version"]))
             TargetRepo.heads_ahead(target.repo, git_env,
                                    [target.branch] + ([work] if work else []))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from skillsync import git
@@ -42,11 +43,24 @@ class FileSync(GitMechanism):
             self.repo.close()
 
     def _cache_key(self, ctx: Context) -> str:
+        return self.cache_key(ctx.target)
+
+    @staticmethod
+    def cache_key(t: Target) -> str:
         # Everything that decides which files land where is in the key: a target
         # whose selection changed must not be answered "no-op" from the cache.
-        t = ctx.target
         return "\0".join([str(t.repo), t.branch, t.dest, t.mechanism, ",".join(t.skills),
                            repr(sorted(t.adapters))])
+
+    @classmethod
+    def read_ahead(cls, target: Target, manifest: Mapping[str, Any],
+                   git_env: Mapping[str, str]) -> None:
+        # Only when the cache may answer from the heads alone (a complete record of this
+        # release): otherwise planning fetches the branch by name, its heads in the same
+        # round trip, and an ls-remote ahead of it would be a request more (issue 17).
+        cached = read_cache(cls.cache_key(target))
+        if cached and cached.get("digest") == manifest.get("digest") and cached.get("complete"):
+            super().read_ahead(target, manifest, git_env)
 
     def plan(self, ctx: Context) -> Plan:
         t = ctx.target
