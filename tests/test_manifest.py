@@ -68,7 +68,13 @@ def module_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
 
 @pytest.fixture(scope="module")
 def source(tmp_path_factory: pytest.TempPathFactory, module_env: None) -> Path:
-    repo = make_repo(tmp_path_factory.mktemp("src") / "skills-src", SOURCE_FILES)
+    return features_source(tmp_path_factory.mktemp("src") / "skills-src")
+
+
+def features_source(where: Path) -> Path:
+    """SOURCE_FILES at `where`, with a symlink, an executable and a submodule, tagged
+    v1.1.0 (test_manifest_fast builds it too)."""
+    repo = make_repo(where, SOURCE_FILES)
     (repo / "skills/pdf-tools/link").symlink_to("../../README.md")
     (repo / "skills/pdf-tools/scripts/extract.py").chmod(0o755)
     git("add", "-A", cwd=repo)

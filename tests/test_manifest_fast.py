@@ -30,7 +30,7 @@ from skillsync import paths
 from skillsync.errors import SourceError
 from skillsync.examples import build_example_source, generate_source
 from skillsync.fsutil import dumps
-from test_manifest import LIMIT, SOURCE_FILES, adapter_md, skill_md
+from test_manifest import LIMIT, adapter_md, skill_md
 from test_noop_cost import shimmed, subcommands
 
 GOLDEN = Path(__file__).parent / "golden" / "manifests.json"
@@ -46,16 +46,9 @@ def _pinned(m: dict[str, Any], root: Path) -> dict[str, Any]:
 def _features(root: Path) -> Path:
     """test_manifest's source: nesting, hidden and vendored skills, adapters under many
     names, a symlink, a submodule, an over-size file."""
-    repo = make_repo(root / "features", SOURCE_FILES)
-    (repo / "skills/pdf-tools/link").symlink_to("../../README.md")
-    (repo / "skills/pdf-tools/scripts/extract.py").chmod(0o755)
-    git("add", "-A", cwd=repo)
-    sub = git("rev-parse", "HEAD", cwd=repo)
-    git("update-index", "--add", "--cacheinfo", f"160000,{sub},skills/pdf-tools/vendored-sub",
-        cwd=repo)
-    git("commit", "-q", "-m", "links", cwd=repo)
-    git("tag", "v1.1.0", cwd=repo)
-    return repo
+    from test_manifest import features_source
+
+    return features_source(root / "features")
 
 
 def _configured(root: Path) -> Path:

@@ -340,47 +340,43 @@ def test_a_branch_that_does_not_exist_yet_falls_back_to_ls_remote(
         "skillsync")
 
 
+def job(w: dict[str, Any], run: str, *extra: str) -> tuple[dict[str, Any], list[str]]:
+    """One CI matrix job (`scripts/sync-target solo`) and what its repository saw."""
+    from conftest import run_script
+
+    start = len(w["srv"].requests)
+    proc = run_script("sync-target", "--target", "solo", *extra, "--manifest",
+                      str(w["v1.1.0"]), "--targets", str(w["targets"]), "--run-dir",
+                      str(w["root"] / "runs" / run), "--source", str(w["source"]))
+    assert proc.returncode == 0, proc.stderr
+    seen = [kind(r) for r in list(w["srv"].requests)[start:] if r.repo == "solo.git"]
+    return dict(json.loads(proc.stdout)), seen
+
+
 def test_one_sync_target_process_per_target_reads_back_in_full(
         world: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
     """A CI matrix job (`sync-target`, one target a process) with no record that could
     answer from the heads fetches its branch by name, as one process does (no ls-remote
     ahead: it would be a request more); routed alone it is its own canary: the full
     read-back, one fetch."""
-    from conftest import run_script
-
     served(world, "solo")
     assert sync(world, "v1.0.0", "r1")["results"]["solo"].status == "synced"
     monkeypatch.setenv("SKILLSYNC_CACHE", str(world["root"] / "job-cache"))
-    start = len(world["srv"].requests)
-    proc = run_script("sync-target", "--target", "solo", "--manifest", str(world["v1.1.0"]),
-                      "--targets", str(world["targets"]), "--run-dir",
-                      str(world["root"] / "runs" / "job"), "--source", str(world["source"]))
-    assert proc.returncode == 0, proc.stderr
-    assert json.loads(proc.stdout)["status"] == "synced"
-    seen = [kind(r) for r in list(world["srv"].requests)[start:] if r.repo == "solo.git"]
+    out, seen = job(world, "job")
+    assert out["status"] == "synced"
     assert seen == BY_NAME + BY_ID + PUSH + BY_NAME   # 10 (18 before)
 
     # and a job with an empty cache once it is there: the head commit fetched by name
     # for its trailers (3; 5 before)
     monkeypatch.setenv("SKILLSYNC_CACHE", str(world["root"] / "another-job"))
-    start = len(world["srv"].requests)
-    proc = run_script("sync-target", "--target", "solo", "--manifest", str(world["v1.1.0"]),
-                      "--targets", str(world["targets"]), "--run-dir",
-                      str(world["root"] / "runs" / "job2"), "--source", str(world["source"]))
-    assert proc.returncode == 0, proc.stderr
-    assert json.loads(proc.stdout)["status"] == "no-op"
-    seen = [kind(r) for r in list(world["srv"].requests)[start:] if r.repo == "solo.git"]
+    out, seen = job(world, "job2")
+    assert out["status"] == "no-op"
     assert seen == BY_NAME
 
     # and a warm job (its record of this release): the heads read ahead while it starts
     # decide it alone (2)
-    start = len(world["srv"].requests)
-    proc = run_script("sync-target", "--target", "solo", "--manifest", str(world["v1.1.0"]),
-                      "--targets", str(world["targets"]), "--run-dir",
-                      str(world["root"] / "runs" / "job3"), "--source", str(world["source"]))
-    assert proc.returncode == 0, proc.stderr
-    assert json.loads(proc.stdout)["status"] == "no-op"
-    seen = [kind(r) for r in list(world["srv"].requests)[start:] if r.repo == "solo.git"]
+    out, seen = job(world, "job3")
+    assert out["status"] == "no-op"
     assert seen == LS_REMOTE
 
 
@@ -394,15 +390,9 @@ def test_a_sync_target_job_of_a_later_wave_trusts_the_push_report(
     served(world, "solo")
     assert sync(world, "v1.0.0", "r1")["results"]["solo"].status == "synced"
     monkeypatch.setenv("SKILLSYNC_CACHE", str(world["root"] / "job-cache"))
-    start = len(world["srv"].requests)
-    proc = run_script("sync-target", "--target", "solo", "--wave", "2", "--manifest",
-                      str(world["v1.1.0"]), "--targets", str(world["targets"]), "--run-dir",
-                      str(world["root"] / "runs" / "job"), "--source", str(world["source"]))
-    assert proc.returncode == 0, proc.stderr
-    out = json.loads(proc.stdout)
+    out, seen = job(world, "job", "--wave", "2")
     assert out["status"] == "synced" and out["data"]["wave"] == 2
     assert out["data"]["verified"] == "ref"
-    seen = [kind(r) for r in list(world["srv"].requests)[start:] if r.repo == "solo.git"]
     assert seen == BY_NAME + BY_ID + PUSH      # 7: no read-back fetch
     bad = run_script("sync-target", "--target", "solo", "--wave", "-1", "--manifest",
                      str(world["v1.1.0"]), "--targets", str(world["targets"]))
