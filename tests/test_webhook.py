@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -126,3 +127,23 @@ def test_receiver_can_leave_slack_paths_unsigned() -> None:
                               backoff=0, retries=0)
     assert slack.delivered
     assert not target.delivered and target.status_code == 401
+
+
+@pytest.mark.parametrize("record", [{"payload": "x"}, {"payload": {"release": "x"}},
+                                    {"payload": ["a"]}, {"payload": None, "run": "r"}])
+def test_a_cached_payload_that_is_not_a_delivery_is_no_previous_delivery(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, record: dict) -> None:
+    # A cache file is anyone's to edit (CI restores one): a snapshot reads past a bad one.
+    from skillsync.mechanisms.webhook import Webhook, payload_cache_key
+    from skillsync.model import Target
+    from skillsync.store import write_cache
+
+    monkeypatch.setenv("SKILLSYNC_CACHE", str(tmp_path / "cache"))
+    target = Target(id="hook", mechanism="webhook", url="https://hooks.invalid/x",
+                    source_file=str(tmp_path / "hook.yaml"))
+    write_cache(payload_cache_key(target), record)
+    snap = Webhook().snapshot(target, {}, {"target": "hook"}, env={}, token=None, repo=None,
+                              heads=None)
+    prev = snap["webhook"]
+    assert prev["previous"] in (None, record["payload"]) and prev["previous_version"] is None
+    assert isinstance(prev["previous"], dict) or prev["previous"] is None

@@ -98,10 +98,13 @@ class Webhook(Mechanism):
                  env: Mapping[str, str], token: str | None, repo: TargetRepo | None,
                  heads: Mapping[str, str] | None) -> dict[str, Any]:
         cached = read_cache(payload_cache_key(target)) or {}
-        prev = cached.get("payload")
+        # A cache file is anyone's to edit (and CI restores one): a record whose payload
+        # is not a delivery is no previous delivery at all.
+        prev = cached.get("payload") if isinstance(cached.get("payload"), dict) else None
+        release = (prev or {}).get("release")
         return {**base, "url_set": bool(target.url), "webhook": {
             "previous": prev, "previous_run": cached.get("run"),
-            "previous_version": (prev or {}).get("release", {}).get("version"),
+            "previous_version": release.get("version") if isinstance(release, dict) else None,
             "previous_digest": cached.get("digest")}, "complete": True}
 
     def rollback(self, job: Job) -> Outcome:
