@@ -86,25 +86,8 @@ def _schema_sha256(name: str) -> str:
         return hashlib.sha256(fh.read()).hexdigest()
 
 
-_EXCEPTION = '''\
-class JsonSchemaValueException(ValueError):
-    """What fastjsonschema's generated code raises (its own class, so the generated
-    module needs nothing installed)."""
-
-    def __init__(self, message, value=None, name=None, definition=None, rule=None):
-        super().__init__(message)
-        self.message, self.value, self.name = message, value, name
-        self.definition, self.rule = definition, rule
-
-
-JsonSchemaValuesException = JsonSchemaValueException
-'''
-
-
-_NO_DECIMAL = '''\
-class Decimal:
-    """Stands in for decimal.Decimal: nothing json.loads makes is one."""
-'''
+_RUNTIME = ("from skillsync.fastschemas._runtime import Decimal, JsonSchemaValueException, "
+            "JsonSchemaValuesException\n")
 
 
 def generate(name: str) -> str:
@@ -126,11 +109,9 @@ def generate(name: str) -> str:
               f"(fastjsonschema {fastjsonschema.VERSION}); do not edit. See "
               'skillsync.jsonschemas."""\n# ruff: noqa\n# mypy: ignore-errors\n'
               f'SCHEMA_SHA256 = "{_schema_sha256(name)}"\n')
-    code = code.replace(imported, _EXCEPTION)
-    # Documents here come from json.loads: never a Decimal. A class nothing is an
-    # instance of keeps the decimal module (~2 ms) out of start-up, and can only make
-    # the fast path stricter (a Decimal would go to jsonschema).
-    code = code.replace("from decimal import Decimal\n", _NO_DECIMAL)
+    # fastjsonschema's exception and decimal.Decimal come from _runtime (see there): the
+    # generated modules need nothing installed, and no decimal import.
+    code = code.replace(imported, _RUNTIME).replace("from decimal import Decimal\n", "")
     return header + code.rstrip("\n") + f"\n\n\nvalidate = {entry}\n"
 
 

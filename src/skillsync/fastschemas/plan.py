@@ -3,20 +3,8 @@
 # mypy: ignore-errors
 SCHEMA_SHA256 = "8109e859644ceea0307bc1bd12d2565a157c535701c5582b0e5961715dd11571"
 VERSION = "2.22.3"
-class Decimal:
-    """Stands in for decimal.Decimal: nothing json.loads makes is one."""
 import re
-class JsonSchemaValueException(ValueError):
-    """What fastjsonschema's generated code raises (its own class, so the generated
-    module needs nothing installed)."""
-
-    def __init__(self, message, value=None, name=None, definition=None, rule=None):
-        super().__init__(message)
-        self.message, self.value, self.name = message, value, name
-        self.definition, self.rule = definition, rule
-
-
-JsonSchemaValuesException = JsonSchemaValueException
+from skillsync.fastschemas._runtime import Decimal, JsonSchemaValueException, JsonSchemaValuesException
 
 
 REGEX_PATTERNS = {

@@ -3,20 +3,8 @@
 # mypy: ignore-errors
 SCHEMA_SHA256 = "066de2da0ac6375b1bd42e6eefe2c7910d84958b3191190b9834f02c3e0363b4"
 VERSION = "2.22.3"
-class Decimal:
-    """Stands in for decimal.Decimal: nothing json.loads makes is one."""
 import re
-class JsonSchemaValueException(ValueError):
-    """What fastjsonschema's generated code raises (its own class, so the generated
-    module needs nothing installed)."""
-
-    def __init__(self, message, value=None, name=None, definition=None, rule=None):
-        super().__init__(message)
-        self.message, self.value, self.name = message, value, name
-        self.definition, self.rule = definition, rule
-
-
-JsonSchemaValuesException = JsonSchemaValueException
+from skillsync.fastschemas._runtime import Decimal, JsonSchemaValueException, JsonSchemaValuesException
 
 
 REGEX_PATTERNS = {

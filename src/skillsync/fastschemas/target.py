@@ -3,20 +3,8 @@
 # mypy: ignore-errors
 SCHEMA_SHA256 = "9ddb5ed25832b22b4caf67e52de78bfd3c8462df8ca454f836c0084f9138ddbd"
 VERSION = "2.22.3"
-class Decimal:
-    """Stands in for decimal.Decimal: nothing json.loads makes is one."""
 import re
-class JsonSchemaValueException(ValueError):
-    """What fastjsonschema's generated code raises (its own class, so the generated
-    module needs nothing installed)."""
-
-    def __init__(self, message, value=None, name=None, definition=None, rule=None):
-        super().__init__(message)
-        self.message, self.value, self.name = message, value, name
-        self.definition, self.rule = definition, rule
-
-
-JsonSchemaValuesException = JsonSchemaValueException
+from skillsync.fastschemas._runtime import Decimal, JsonSchemaValueException, JsonSchemaValuesException
 
 
 REGEX_PATTERNS = {
